@@ -1,0 +1,39 @@
+# Two commands: `make demo` and `make test`. Both create .venv and install what they need.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+VOICE := $(VENV)/bin/voice
+# Runtime: speech out, microphone, audio decoding. Data: the corpora `voice data build` reads.
+RUNTIME_PACKAGES := espeak-ng libportaudio2 libsndfile1 ffmpeg sox
+DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-core-sounds-en \
+	diatheke sword-text-sparv sword-text-kjv dict-freedict-spa-eng apertium-eng-spa
+PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES)
+
+.PHONY: demo test system-packages lint
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Installs missing Debian packages as root; otherwise prints the one apt line to run.
+system-packages:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "missing Debian packages; run: sudo apt-get install -y $$missing"; \
+	fi
+
+demo: system-packages $(VENV)/.installed
+	$(VOICE) translate assets/samples/*.wav -o demo-out
+
+test: system-packages $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .

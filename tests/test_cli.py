@@ -1,0 +1,49 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+VOICE = [sys.executable, "-m", "voice"]
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*VOICE, *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("transcribe", "translate", "data"):
+        assert command in result.stdout
+
+
+def test_missing_model_is_one_line_not_a_traceback(tmp_path):
+    result = run("transcribe", "assets/samples/invalid.wav", env={"VOICE_MODELS": str(tmp_path)})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no model yet" in lines[0] and "voice train asr" in lines[0]
+
+
+def test_data_build_intent_writes_manifests(tmp_path):
+    result = run("data", "build", "intent", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    assert counts["corpus"] == "intent" and counts["intent-train"] > 15_000
+    first = json.loads((tmp_path / "intent" / "train.jsonl").open().readline())
+    assert {"text", "intent", "slots"} <= first.keys()
+    for slot in first["slots"]:
+        assert first["text"][slot["start"]:slot["end"]]
+
+
+def test_bundled_samples_are_real_16k_recordings():
+    from voice.audio import SAMPLE_RATE, load_audio
+
+    samples = Path("assets/samples")
+    rows = (samples / "transcripts.tsv").read_text().splitlines()[1:]
+    assert len(rows) >= 3
+    for row in rows:
+        audio = load_audio(samples / row.split("\t")[0])
+        assert len(audio) > SAMPLE_RATE

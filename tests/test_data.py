@@ -1,0 +1,164 @@
+import random
+import re
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from voice.audio import SAMPLE_RATE
+from voice.data import asr, asterisk, bible, espeak, freedict, intent, mt
+from voice.data.homeassistant import CommandSampler, Entities
+from voice.data.manifest import held_out, read_jsonl, write_jsonl
+from voice.data.system import require_program
+from voice.errors import MissingPackageError
+
+from .conftest import needs
+
+
+@pytest.fixture(scope="module")
+def sampler_es() -> CommandSampler:
+    return CommandSampler("es", Entities.load())
+
+
+def test_manifest_round_trip_and_holdout(tmp_path):
+    rows = [{"es": "hola", "en": "hello"}, {"es": "adiós", "en": "bye"}]
+    assert write_jsonl(tmp_path / "m" / "x.jsonl", rows) == 2
+    assert list(read_jsonl(tmp_path / "m" / "x.jsonl")) == rows
+    picks = [held_out(f"sentence {i}", 10) for i in range(1000)]
+    assert 50 < sum(picks) < 150 and picks == [held_out(f"sentence {i}", 10) for i in range(1000)]
+
+
+def test_missing_program_names_the_apt_package():
+    with pytest.raises(MissingPackageError, match="apt-get install -y some-package"):
+        require_program("no-such-program-here", "some-package", "A test")
+
+
+def test_sampled_commands_carry_exact_slot_spans(sampler_es):
+    rng = random.Random(1)
+    seen_slots = 0
+    for template in rng.sample(sampler_es.templates, 150):
+        command = sampler_es.sample(template, rng)
+        if command is None:
+            continue
+        assert command.text == " ".join(command.text.split())
+        for slot in command.slots:
+            piece = command.text[slot.start : slot.end]
+            assert piece and piece == piece.strip()
+            if slot.name in ("area", "name"):
+                assert piece == slot.value
+            seen_slots += 1
+    assert seen_slots > 100
+
+
+def test_device_names_respect_the_template_domain(sampler_es):
+    rng = random.Random(2)
+    devices = {e.key: e.domain for e in sampler_es.entities.devices}
+    lights = [
+        t for t in sampler_es.templates if t.intent == "HassTurnOn" and t.domains == {"light"}
+    ]
+    for template in lights:
+        for _ in range(5):
+            command = sampler_es.sample(template, rng)
+            for slot in command.slots if command else []:
+                if slot.name == "name":
+                    assert devices[slot.key] == "light"
+
+
+def test_intent_dev_templates_are_held_out(sampler_es):
+    rows = intent.commands(sampler_es, per_template=2, seed=0)
+    assert len(rows["train"]) > 800 and len(rows["dev"]) > 100
+    train_templates = {r["template"] for r in rows["train"]}
+    dev_templates = {r["template"] for r in rows["dev"]}
+    assert not train_templates & dev_templates
+    # every intent with a dev template keeps training templates too
+    assert {t.split("/")[0] for t in dev_templates} <= {t.split("/")[0] for t in train_templates}
+
+
+def test_command_pairs_share_slot_values():
+    pairs = list(mt.command_pairs(per_template=1, seed=0))
+    assert len(pairs) > 300
+    numbered = [(es, en) for _, es, en, _ in pairs if re.search(r"\d{2,}", es)]
+    assert len(numbered) > 20
+    for es, en in numbered:  # one-digit numbers may be "1/2" or "una" on one side: skip those
+        assert all(number in en for number in re.findall(r"\d{2,}", es)), (es, en)
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_espeak_synthesis_is_16k_speech():
+    audio = espeak.synthesize(
+        "Enciende la luz de la cocina.", espeak.EspeakVoice("es", "m3", 170, 50)
+    )
+    assert 0.8 * SAMPLE_RATE < len(audio) < 4 * SAMPLE_RATE
+    assert audio.dtype.name == "float32" and abs(audio).max() > 0.1
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_synthetic_plan_holds_out_voices_and_sentences():
+    corpus = {
+        "bible": [f"En el principio número {i} era la palabra." for i in range(400)],
+        "homeassistant": [f"enciende la luz {i}" for i in range(200)],
+        "asterisk": ["Por favor marque uno."],
+    }
+    plan = asr.plan_synthetic(corpus, seed=0, hours=0.3, dev_utterances=20)
+    train_voices = {v.variant for _, v, _ in plan["train"]}
+    dev_voices = {v.variant for _, v, _ in plan["dev"]}
+    assert dev_voices and dev_voices <= set(espeak.DEV_VARIANTS)
+    assert not train_voices & set(espeak.DEV_VARIANTS)
+    assert not {t for t, _, _ in plan["train"]} & {t for t, _, _ in plan["dev"]}
+    assert plan == asr.plan_synthetic(corpus, seed=0, hours=0.3, dev_utterances=20)
+    assert len(plan["train"]) > 100
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_synthetic_build_is_resumable(tmp_path, monkeypatch):
+    corpus = {
+        "bible": ["Y dijo Dios: Sea la luz.", "Y fué la tarde y la mañana."] * 3,
+        "homeassistant": ["apaga la tele del salón"],
+        "asterisk": ["Marque 1 ahora."],
+    }
+    monkeypatch.setattr(asr, "text_corpus", lambda seed: corpus)
+    counts = asr.build_synthetic(tmp_path, seed=0, hours=0.005, dev_utterances=2, jobs=2)
+    rows = list(read_jsonl(tmp_path / "espeak-train.jsonl"))
+    assert counts["espeak-train"] == len(rows) > 0
+    first = tmp_path / rows[0]["audio"]
+    assert sf.info(first).samplerate == SAMPLE_RATE
+    assert any("uno" in r["text"] for r in rows)  # digits spoken and transcribed as words
+    stamp = first.stat().st_mtime_ns
+    asr.build_synthetic(tmp_path, seed=0, hours=0.005, dev_utterances=2, jobs=2)
+    assert first.stat().st_mtime_ns == stamp
+
+
+@needs(str(asterisk.TRANSCRIPTS["es"]), "asterisk-core-sounds-es")
+def test_asterisk_transcripts_and_splits():
+    es = asterisk.transcripts("es")
+    train, dev = asterisk.split_ids("train"), asterisk.split_ids("dev")
+    assert len(train) > 300 and len(dev) > 70 and not set(train) & set(dev)
+    assert es["auth-thankyou"] == "Gracias"
+    assert "beep" not in es  # only a sound annotation, no speech
+    shipped = Path(__file__).parents[1] / "assets" / "splits" / "asterisk-es-dev.ids"
+    assert shipped.read_text().split() == dev
+
+
+@needs(str(asterisk.SOUNDS_ES), "asterisk-core-sounds-es-g722")
+def test_asterisk_decode(tmp_path):
+    target = tmp_path / "thanks.wav"
+    asterisk.decode(asterisk.recording("auth-thankyou"), target)
+    info = sf.info(target)
+    assert info.samplerate == SAMPLE_RATE and 0.3 < info.duration < 3
+
+
+@needs("diatheke", "diatheke")
+def test_bible_pairs_align_by_verse():
+    pairs = bible.verse_pairs("Genesis 1")
+    assert len(pairs) == 31
+    ref, es, en = pairs[0]
+    assert ref == "Genesis 1:1" and "principio" in es and "beginning" in en
+    assert all("<" not in es for _, es, _ in pairs)
+
+
+@needs(str(freedict.DICT), "dict-freedict-spa-eng")
+def test_freedict_glossary():
+    pairs = dict(freedict.glossary())
+    assert len(pairs) > 3000
+    assert pairs["gorrión"] == "sparrow"
+    assert all(" " not in es for es in pairs)

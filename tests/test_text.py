@@ -1,0 +1,46 @@
+import pytest
+
+from voice.text import CharVocab, fold_accents, normalize_en, normalize_es, spell_numbers
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Marque 1 para teclear una extensión.", "marque uno para teclear una extensión"),
+        ("¿Qué HORA es? ¡Ya!", "qué hora es ya"),
+        ("Pon un temporizador de 25 minutos", "pon un temporizador de veinticinco minutos"),
+        ("Son las 10:30", "son las diez y treinta"),
+        ("Tengo 3.000 euros y 2,5 kilos", "tengo tres mil euros y dos coma cinco kilos"),
+        ("El 1º de mayo", "el primero de mayo"),
+        ("Baja al 40%", "baja al cuarenta por ciento"),
+        ("Crème brûlée en el niño", "creme brulée en el niño"),
+    ],
+)
+def test_normalize_es(raw, expected):
+    assert normalize_es(raw) == expected
+
+
+def test_folding_for_scoring():
+    assert (
+        normalize_es("Contraseña: ¿Está el pingüino?", fold=True) == "contrasena esta el pinguino"
+    )
+    assert fold_accents("año canción", keep_enye=True) == "año cancion"
+
+
+def test_normalize_en():
+    assert normalize_en("Press 1 now, or 2 at 7:45!") == "press one now or two at seven forty five"
+    assert normalize_en("I'm 3.5 metres away") == "i'm three point five metres away"
+
+
+def test_spell_numbers_keeps_punctuation():
+    assert spell_numbers("Marque 2, por favor.", "es") == "Marque  dos , por favor."
+
+
+def test_vocab_round_trip_and_unknown_characters():
+    vocab = CharVocab()
+    assert vocab.symbols[CharVocab.BLANK] == "<blank>"
+    assert len(vocab) == 1 + 2 + 33
+    ids = vocab.encode("¡Señor, pingüino!")
+    assert CharVocab.BLANK not in ids
+    assert vocab.decode(ids) == "señor pingüino"
+    assert vocab.decode(vocab.encode("α β γ ok")) == "ok"

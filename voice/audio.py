@@ -1,0 +1,113 @@
+"""Audio in: any file libsndfile or ffmpeg reads -> 16 kHz mono float32; log-mel features."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+import torch
+import torchaudio
+from torch import nn
+
+from voice.errors import VoiceInputError
+
+SAMPLE_RATE = 16_000
+N_MELS = 80
+HOP_LENGTH = 160  # 10 ms
+WIN_LENGTH = 400  # 25 ms
+MAX_SECONDS = 4 * 3600.0  # longer inputs are almost surely a mistake (or need splitting first)
+
+
+def _read(path: Path) -> tuple[np.ndarray, int]:
+    """Decode with libsndfile; anything it cannot read (AAC, Opus in WebM, ...) goes to ffmpeg."""
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        return data, rate
+    except (sf.LibsndfileError, RuntimeError, TypeError) as sf_error:
+        reason = f"not a readable audio file ({sf_error})"
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise VoiceInputError(path, f"{reason}; installing ffmpeg adds more formats")
+    result = subprocess.run(
+        [ffmpeg, "-nostdin", "-loglevel", "error", "-i", str(path), "-f", "f32le", "-ac", "1",
+         "-ar", str(SAMPLE_RATE), "-"],
+        capture_output=True, check=False,
+    )
+    if result.returncode != 0:
+        raise VoiceInputError(path, reason)
+    return np.frombuffer(result.stdout, dtype=np.float32)[:, None], SAMPLE_RATE
+
+
+def _frames(path: Path) -> int | None:
+    """Length in frames without decoding, when the container tells it."""
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError):
+        return None
+    return info.frames if info.samplerate else None
+
+
+def load_audio(path: str | Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
+    """Read an audio file as 16 kHz mono float32 in [-1, 1]; VoiceInputError if unusable."""
+    path = Path(path)
+    if not path.exists():
+        raise VoiceInputError(path, "no such file")
+    if path.is_dir():
+        raise VoiceInputError(path, "is a directory, not an audio file")
+    if path.stat().st_size == 0:
+        raise VoiceInputError(path, "empty file (0 bytes)")
+    info_frames = _frames(path)
+    if info_frames is not None:
+        rate = sf.info(str(path)).samplerate
+        if info_frames / rate > max_seconds:
+            raise VoiceInputError(
+                path, f"{info_frames / rate:.0f} s long; the limit is {max_seconds:.0f} s"
+            )
+    data, rate = _read(path)
+    if data.size == 0 or data.shape[0] == 0:
+        raise VoiceInputError(path, "contains no audio samples")
+    if data.shape[0] / rate > max_seconds:
+        raise VoiceInputError(
+            path, f"{data.shape[0] / rate:.0f} s long; the limit is {max_seconds:.0f} s"
+        )
+    if not np.isfinite(data).all():
+        raise VoiceInputError(path, "contains NaN or infinite samples")
+    mono = data.mean(axis=1)
+    if rate != SAMPLE_RATE:
+        mono = soxr.resample(mono, rate, SAMPLE_RATE, quality="HQ")
+    return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def save_wav(path: str | Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> None:
+    """Write 16-bit PCM WAV atomically (temp file + rename), so a kill never leaves half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    sf.write(str(tmp), np.clip(audio, -1.0, 1.0), rate, subtype="PCM_16", format="WAV")
+    tmp.replace(path)
+
+
+class LogMel(nn.Module):
+    """Waveform (batch, samples) -> log-mel (batch, frames, 80): 25 ms window, 10 ms hop."""
+
+    def __init__(self, n_mels: int = N_MELS) -> None:
+        super().__init__()
+        self.mel = torchaudio.transforms.MelSpectrogram(
+            sample_rate=SAMPLE_RATE,
+            n_fft=WIN_LENGTH,
+            win_length=WIN_LENGTH,
+            hop_length=HOP_LENGTH,
+            n_mels=n_mels,
+            power=2.0,
+        )
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        return torch.log(self.mel(audio) + 1e-6).transpose(-1, -2)
+
+    @staticmethod
+    def num_frames(num_samples: int) -> int:
+        """Frames produced for a given number of samples (centered STFT)."""
+        return num_samples // HOP_LENGTH + 1
