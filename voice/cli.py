@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +22,7 @@ data_app = typer.Typer(no_args_is_help=True, help="Build training corpora from i
 app.add_typer(data_app, name="data")
 
 
-class Corpus(str, Enum):
+class Corpus(StrEnum):
     asr = "asr"
     mt = "mt"
     intent = "intent"
@@ -57,6 +57,28 @@ def data_build(
         counts = builders[name]()
         counts["seconds"] = round(time.perf_counter() - start, 1)
         print(json.dumps({"corpus": name, **counts}), flush=True)
+
+
+class Trainable(StrEnum):
+    asr = "asr"
+
+
+@app.command()
+def train(
+    model: Annotated[Trainable, typer.Argument(help="Which model to train.")],
+    recipe: Annotated[Path, typer.Option(help="TOML recipe (see recipes/).")],
+    resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
+) -> None:
+    """Train a model from its recipe; the best dev checkpoint is exported to the recipe's
+    export_dir. Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
+    from voice.asr.task import AsrRecipe, AsrTask
+    from voice.config import load_recipe
+    from voice.train import train as run_training
+
+    config = load_recipe(recipe, AsrRecipe)
+    best = run_training(AsrTask(config), config.train, resume=resume)
+    if best:
+        print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
 
 
 def _require_model(name: str) -> Path:

@@ -1,0 +1,1 @@
+"""Spanish speech recogniser: log-mel -> conv subsampling -> bidirectional RNN -> CTC."""

@@ -1,0 +1,103 @@
+"""Training batches for the recogniser: length-bucketed, augmented, sharded across ranks."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import torch
+
+from voice.asr.augment import AugmentConfig, augment
+from voice.asr.features import FeatureSet
+from voice.asr.model import Subsample
+from voice.text import CharVocab
+
+
+@dataclass
+class AsrDataConfig:
+    train: list[str] = field(default_factory=list)  # manifests
+    repeat: list[int] = field(default_factory=list)  # passes per epoch, one per manifest
+    dev: list[str] = field(default_factory=list)
+    max_frames: int = 20_000  # 10 ms feature frames per batch
+    max_seconds: float = 20.0  # longer utterances are skipped in training
+
+
+@dataclass
+class Batch:
+    features: torch.Tensor  # (B, T, n_mels)
+    lengths: torch.Tensor  # (B,)
+    targets: torch.Tensor  # (sum of target lengths,)
+    target_lengths: torch.Tensor  # (B,)
+
+    @property
+    def frames(self) -> int:
+        return int(self.lengths.sum())
+
+
+SILENCE = math.log(1e-6)  # log-mel value of digital silence (see audio.LogMel)
+
+
+def collate(feats: list[torch.Tensor], targets: list[list[int]]) -> Batch:
+    """Pad with silence: the model runs unpacked, so padding must look like trailing quiet."""
+    lengths = torch.tensor([len(f) for f in feats])
+    padded = torch.full((len(feats), int(lengths.max()), feats[0].shape[1]), SILENCE)
+    for i, f in enumerate(feats):
+        padded[i, : len(f)] = f
+    return Batch(padded, lengths, torch.tensor([t for ts in targets for t in ts], dtype=torch.long),
+                 torch.tensor([len(t) for t in targets]))
+
+
+class AsrBatches:
+    """Epochs of batches over several feature sets, each repeated its own number of times."""
+
+    def __init__(self, sets: list[FeatureSet], repeat: list[int], config: AsrDataConfig,
+                 augment_config: AugmentConfig | None, vocab: CharVocab, seed: int = 0) -> None:
+        self.sets, self.config, self.augment = sets, config, augment_config
+        self.seed = seed
+        self.targets = [[vocab.encode(t) for t in s.texts] for s in sets]
+        self.items: list[tuple[int, int, int]] = []  # (set, index, frames)
+        for k, (s, times) in enumerate(zip(sets, repeat, strict=True)):
+            for i, frames in enumerate(s.lengths()):
+                target = len(self.targets[k][i])
+                # CTC needs at least one output frame per character (plus slack for repeats)
+                ok = 0 < target and Subsample.out_frames(int(frames) * 85 // 100) > target * 1.1
+                if ok and frames <= config.max_seconds * 100:
+                    self.items += [(k, i, int(frames))] * times
+
+    def epoch(self, epoch: int, rank: int = 0, world: int = 1) -> Iterator[Batch]:
+        rng = random.Random(self.seed * 1000 + epoch)
+        items = list(self.items)
+        rng.shuffle(items)
+        batches: list[list[tuple[int, int, int]]] = []
+        chunk = 2000  # sort within chunks: similar lengths per batch, still random overall
+        for start in range(0, len(items), chunk):
+            block = sorted(items[start:start + chunk], key=lambda it: it[2])
+            batch: list[tuple[int, int, int]] = []
+            for item in block:
+                if batch and (len(batch) + 1) * max(item[2], batch[-1][2]) > self.config.max_frames:
+                    batches.append(batch)
+                    batch = []
+                batch.append(item)
+            if batch:
+                batches.append(batch)
+        rng.shuffle(batches)
+        batches = batches[: len(batches) // world * world]
+        torch.manual_seed(self.seed * 1000 + epoch * 10 + rank)
+        for batch in batches[rank::world]:
+            yield self._collate(batch)
+
+    def steps_per_epoch(self, world: int = 1) -> int:
+        return sum(1 for _ in self._plan_only()) // world
+
+    def _plan_only(self) -> Iterator[None]:
+        total = sum(frames for _, _, frames in self.items)
+        yield from range(max(1, total // self.config.max_frames))
+
+    def _collate(self, batch: list[tuple[int, int, int]]) -> Batch:
+        feats = [torch.from_numpy(self.sets[k][i].astype("float32")) for k, i, _ in batch]
+        if self.augment is not None:
+            others = feats[1:] + feats[:1]
+            feats = [augment(f, self.augment, o) for f, o in zip(feats, others, strict=True)]
+        return collate(feats, [self.targets[k][i] for k, i, _ in batch])

@@ -1,0 +1,33 @@
+"""Shipped model files: weights as float16 safetensors plus a JSON config, for every model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+WEIGHTS, CONFIG = "model.safetensors", "config.json"
+
+
+def save_model(out: str | Path, model: nn.Module, config: dict[str, Any]) -> None:
+    """Write weights (fp16 for floats) and config atomically into directory out."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.half() if v.is_floating_point() else v).contiguous().cpu()
+             for k, v in model.state_dict().items()}
+    save_file(state, str(out / f".{WEIGHTS}.tmp"))
+    (out / f".{CONFIG}.tmp").write_text(json.dumps(config, indent=2, ensure_ascii=False))
+    (out / f".{WEIGHTS}.tmp").replace(out / WEIGHTS)
+    (out / f".{CONFIG}.tmp").replace(out / CONFIG)
+
+
+def load_model(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """(float32 state dict, config) of a saved model."""
+    path = Path(path)
+    state = {k: v.float() if v.is_floating_point() else v
+             for k, v in load_file(str(path / WEIGHTS)).items()}
+    return state, json.loads((path / CONFIG).read_text())

@@ -1,0 +1,47 @@
+"""Recipes: TOML files loaded into nested dataclasses, so every option is typed and documented."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+from voice.errors import VoiceError
+
+T = TypeVar("T")
+
+
+def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
+    """Build dataclass cls from a dict; unknown keys are an error (typos must not pass)."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise VoiceError(f"{where or cls.__name__}: unknown option(s) {', '.join(sorted(unknown))}")
+    kwargs = {}
+    for key, value in data.items():
+        hint = hints[key]
+        if isinstance(hint, types.UnionType):  # X | None
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+            value = from_dict(hint, value, f"{where}[{key}]")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load_recipe(path: str | Path, cls: type[T]) -> T:
+    path = Path(path)
+    if not path.exists():
+        raise VoiceError(f"{path}: no such recipe")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise VoiceError(f"{path}: not valid TOML ({error})") from None
+    return from_dict(cls, data, str(path))
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)

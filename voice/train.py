@@ -1,0 +1,208 @@
+"""One trainer for every model: AdamW, warm-up + cosine schedule, clipping, checkpoints,
+resume, SIGTERM-safe stops, JSONL logs, a progress bar, and torchrun data parallelism.
+
+A task supplies the model, its batches, its loss, its dev evaluation and its export; the loop
+here is the same for the recogniser, the translator and the intent parser.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+import torch.distributed as dist
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from torch import nn
+
+
+@dataclass
+class TrainConfig:
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 200
+    epochs: int = 10
+    max_minutes: float = 0.0  # stop after this much wall time (0: no limit)
+    clip: float = 5.0
+    checkpoint_every: int = 100  # steps
+    eval_every: int = 400  # steps; also at the end of each epoch
+    patience: int = 0  # evaluations without improvement before stopping (0: never stop early)
+    threads: int = 0  # torch intra-op threads per process (0: cores / processes)
+    seed: int = 0
+    run_dir: str = "runs/model"
+    export_dir: str = "models/model"
+
+
+class Task(Protocol):
+    model: nn.Module
+
+    def batches(self, epoch: int, rank: int, world: int) -> Iterator[Any]: ...
+    def steps_per_epoch(self, world: int) -> int: ...
+    def loss(self, model: nn.Module, batch: Any) -> tuple[torch.Tensor, int]: ...
+    def evaluate(self, model: nn.Module) -> dict[str, float]: ...  # "score": higher is better
+    def export(self, model: nn.Module, out: Path, metrics: dict[str, float]) -> None: ...
+
+
+def _world() -> tuple[int, int]:
+    """(rank, world size); starts the process group when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def _schedule(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+class _Stop:
+    """SIGTERM/SIGINT ask for a checkpoint at the next step boundary, then a clean exit."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, *_: object) -> None:
+        self.requested = True
+
+
+def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, float]:
+    """Train task.model; returns the best dev metrics (rank 0) and exports the best model."""
+    rank, world = _world()
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // world))
+    device = torch.device("cuda", rank % max(1, torch.cuda.device_count())) \
+        if torch.cuda.is_available() else torch.device("cpu")
+    model = task.model.to(device)
+    wrapped: nn.Module = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    decay = [p for n, p in model.named_parameters() if p.dim() > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() <= 1]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
+    steps_per_epoch = task.steps_per_epoch(world)
+    total = steps_per_epoch * config.epochs
+    run = Path(config.run_dir)
+    run.mkdir(parents=True, exist_ok=True)
+    state = {"step": 0, "epoch": 0, "batch": 0, "best": -math.inf, "bad_evals": 0,
+             "best_metrics": {}}
+    checkpoint = run / "last.pt"
+    if resume and checkpoint.exists():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        state = saved["state"]
+        _log(rank, f"resumed from {checkpoint} at step {state['step']}")
+    log = (run / "log.jsonl").open("a") if rank == 0 else None
+    stop = _Stop()
+    started = time.monotonic()
+
+    def save() -> None:
+        if rank == 0:
+            tmp = checkpoint.with_suffix(".tmp")
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "state": state}, tmp)
+            tmp.replace(checkpoint)
+
+    def evaluate() -> bool:
+        """Dev evaluation on rank 0; export on improvement; True when patience ran out."""
+        out_of_patience = torch.zeros(1)
+        if rank == 0:
+            model.eval()
+            with torch.no_grad():
+                metrics = task.evaluate(model)
+            model.train()
+            record = {"step": state["step"], "epoch": state["epoch"], "eval": metrics}
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            _log(rank, f"step {state['step']}: " + " ".join(
+                f"{k}={v:.4g}" for k, v in metrics.items()))
+            if metrics["score"] > state["best"]:
+                state.update(best=metrics["score"], bad_evals=0, best_metrics=metrics)
+                task.export(model, Path(config.export_dir), metrics)
+            else:
+                state["bad_evals"] += 1
+            out_of_patience[0] = float(0 < config.patience <= state["bad_evals"])
+        if world > 1:
+            dist.broadcast(out_of_patience, 0)
+        return bool(out_of_patience[0])
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+               TextColumn("{task.fields[info]}"), TimeElapsedColumn())
+    finished = False
+    with Progress(*columns, console=Console(stderr=True), disable=rank != 0) as progress:
+        bar = progress.add_task("train", total=total, completed=state["step"], info="")
+        window_items, window_start = 0, time.monotonic()
+        while state["epoch"] < config.epochs and not finished:
+            for index, batch in enumerate(task.batches(state["epoch"], rank, world)):
+                if index < state["batch"]:
+                    continue  # resuming inside an epoch: these were already trained on
+                lr = config.lr * _schedule(state["step"], total, config.warmup_steps)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                loss, items = task.loss(wrapped, _to(batch, device))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                grad = nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+                optimizer.step()
+                state["step"] += 1
+                state["batch"] = index + 1
+                window_items += items
+                if rank == 0:
+                    rate = window_items / max(1e-9, time.monotonic() - window_start)
+                    info = f"epoch {state['epoch']} loss {loss.item():.3f} lr {lr:.2e} {rate:.0f}/s"
+                    progress.update(bar, completed=state["step"], info=info)
+                    log.write(json.dumps({"step": state["step"], "epoch": state["epoch"],
+                                          "loss": round(loss.item(), 4), "lr": lr,
+                                          "grad_norm": round(float(grad), 3),
+                                          "items_per_s": round(rate, 1),
+                                          "time": round(time.monotonic() - started, 1)}) + "\n")
+                    if state["step"] % 20 == 0:
+                        log.flush()
+                        window_items, window_start = 0, time.monotonic()
+                out_of_time = config.max_minutes and \
+                    time.monotonic() - started > config.max_minutes * 60
+                if state["step"] % config.eval_every == 0 and evaluate():
+                    finished = True
+                if state["step"] % config.checkpoint_every == 0 or stop.requested or out_of_time:
+                    save()
+                if stop.requested:
+                    _log(rank, f"stopped at step {state['step']}; resume with --resume")
+                    sys.exit(143)
+                if finished or out_of_time:
+                    finished = True
+                    break
+            else:
+                state.update(epoch=state["epoch"] + 1, batch=0)
+                if state["step"] % config.eval_every and evaluate():
+                    finished = True
+                save()
+    if log:
+        log.close()
+    if world > 1:
+        dist.destroy_process_group()
+    return state["best_metrics"]
+
+
+def _to(batch: Any, device: torch.device) -> Any:
+    if device.type == "cpu":
+        return batch
+    return type(batch)(**{k: v.to(device) if torch.is_tensor(v) else v
+                          for k, v in vars(batch).items()})
+
+
+def _log(rank: int, message: str) -> None:
+    if rank == 0:
+        print(message, file=sys.stderr, flush=True)
