@@ -20,6 +20,10 @@ app = typer.Typer(
 )
 data_app = typer.Typer(no_args_is_help=True, help="Build training corpora from installed packages.")
 app.add_typer(data_app, name="data")
+eval_app = typer.Typer(no_args_is_help=True, help="Score models on held-out data.")
+app.add_typer(eval_app, name="eval")
+bench_app = typer.Typer(no_args_is_help=True, help="Time the stages (real-time factor, memory).")
+app.add_typer(bench_app, name="bench")
 
 
 class Corpus(StrEnum):
@@ -81,16 +85,39 @@ def train(
         print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
 
 
-def _require_model(name: str) -> Path:
-    from voice.models import find_model
+def _audio_inputs(paths: list[Path]):
+    """(path, samples) for each readable file; a bad one is reported on one line and skipped."""
+    from voice.audio import load_audio
+    from voice.errors import VoiceInputError
 
-    return find_model(name)
+    failed = 0
+    for path in paths:
+        try:
+            yield path, load_audio(path)
+        except VoiceInputError as error:
+            _log(f"voice: error: {error}")
+            failed += 1
+    if failed:
+        _log(f"voice: {failed} of {len(paths)} input(s) failed")
+        raise typer.Exit(1)
 
 
 @app.command()
-def transcribe(audio: Annotated[list[Path], typer.Argument(help="Audio files.")]) -> None:
-    """Spanish speech -> Spanish text with word times (JSON lines)."""
-    _require_model("asr-es")
+def transcribe(
+    audio: Annotated[list[Path], typer.Argument(help="Audio files (any format ffmpeg reads).")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines with word times.")] = False,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """Spanish speech -> Spanish text: one line per file, or JSON with word times."""
+    from voice.asr.recognizer import Recognizer
+
+    recognizer = Recognizer.load(model_dir)
+    for path, samples in _audio_inputs(audio):
+        result = recognizer.recognize(samples)
+        if as_json:
+            print(json.dumps({"file": str(path), **result.to_dict()}, ensure_ascii=False))
+        else:
+            print(result.text if len(audio) == 1 else f"{path}\t{result.text}", flush=True)
 
 
 @app.command()
@@ -98,9 +125,64 @@ def translate(
     audio: Annotated[list[Path], typer.Argument(help="Audio files.")],
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder.")] = None,
 ) -> None:
-    """Spanish speech -> English text and speech."""
-    _require_model("asr-es")
-    _require_model("mt-es-en")
+    """Spanish speech -> English text and speech (needs the translator: not yet)."""
+    from voice.models import find_model
+
+    find_model("asr-es")
+    find_model("mt-es-en")
+
+
+@eval_app.command("asr")
+def eval_asr(
+    manifest: Annotated[list[Path] | None, typer.Option(help="Manifests to score.")] = None,
+    noisy: Annotated[bool, typer.Option(help="Also at 10 dB SNR (white, babble).")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak)."""
+    from voice.asr.evaluate import DEV_MANIFESTS, NOISES, evaluate
+    from voice.asr.recognizer import Recognizer
+
+    recognizer = Recognizer.load(model_dir)
+    manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
+    for path in manifests:
+        if not path.exists():
+            raise VoiceError(f"{path}: no such manifest (run `voice data build asr`)")
+    rows = []
+    for path in manifests:
+        for noise in (None, *NOISES) if noisy else (None,):
+            rows.append(evaluate(recognizer, path, noise))
+            print(json.dumps(rows[-1]), flush=True)
+    if not as_json:
+        _table(rows)
+
+
+@bench_app.command("asr")
+def bench_asr(
+    manifest: Annotated[Path, typer.Option(help="Recordings to time.")] = Path(
+        "data/asr/asterisk-dev.jsonl"),
+    runs: Annotated[int, typer.Option(help="Repetitions; the median is reported.")] = 3,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """Recogniser real-time factor on 1 and 2 threads."""
+    from voice.asr.recognizer import Recognizer
+    from voice.bench import bench_asr as run_bench
+
+    if not manifest.exists():
+        raise VoiceError(f"{manifest}: no such manifest (run `voice data build asr`)")
+    recognizer = Recognizer.load(model_dir)
+    for threads in (1, 2):
+        print(json.dumps(run_bench(recognizer, manifest, threads, runs)), flush=True)
+
+
+def _table(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*rows[0].keys())
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    Console(stderr=True).print(table)
 
 
 def main() -> None:

@@ -72,11 +72,15 @@ class _Stop:
 
     def __init__(self) -> None:
         self.requested = False
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._handle)
+        self.previous = {sig: signal.signal(sig, self._handle)
+                         for sig in (signal.SIGTERM, signal.SIGINT)}
 
     def _handle(self, *_: object) -> None:
         self.requested = True
+
+    def restore(self) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
 
 
 def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, float]:
@@ -180,6 +184,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                     save()
                 if stop.requested:
                     _log(rank, f"stopped at step {state['step']}; resume with --resume")
+                    stop.restore()
                     sys.exit(143)
                 if finished or out_of_time:
                     finished = True
@@ -189,6 +194,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                 if state["step"] % config.eval_every and evaluate():
                     finished = True
                 save()
+    stop.restore()
     if log:
         log.close()
     if world > 1:

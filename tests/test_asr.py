@@ -1,0 +1,101 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from voice.asr.augment import AugmentConfig, augment
+from voice.asr.data import collate
+from voice.asr.decode import collapse, greedy
+from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.asr.recognizer import FRAME_SECONDS, Recognizer
+from voice.audio import SAMPLE_RATE, LogMel
+from voice.data import espeak
+from voice.metrics import error_rates
+from voice.text import CharVocab
+
+from .conftest import needs
+
+VOCAB = CharVocab()
+
+
+def _one_hot_path(ids: list[int]) -> torch.Tensor:
+    probs = torch.full((len(ids), len(VOCAB)), 1e-4)
+    probs[torch.arange(len(ids)), torch.tensor(ids)] = 1.0
+    return (probs / probs.sum(-1, keepdim=True)).log()
+
+
+def test_ctc_best_path_of_a_known_alignment():
+    b, h, o, la, sp = 0, *(VOCAB.index[c] for c in "ho"), VOCAB.index["l"], VOCAB.index[" "]
+    a = VOCAB.index["a"]
+    # "hola  la" spoken as: _ h h o _ l l _ l a _ space _ l a a
+    path = [b, h, h, o, b, la, la, b, la, a, b, sp, b, la, a, a]
+    assert collapse(path) == [h, o, la, la, a, sp, la, a]
+    text = greedy(_one_hot_path(path)[None], torch.tensor([len(path)]), VOCAB)[0]
+    assert text == "holla la"
+
+
+def test_word_times_from_forced_alignment():
+    path = [0] * 5 + [VOCAB.index[c] for c in "si"] + [0] * 10 + [VOCAB.index[" "]] + \
+        [VOCAB.index[c] for c in "no"] + [0] * 5
+    recognizer = Recognizer(CtcRecognizer(AsrModelConfig(hidden=8, layers=1)), VOCAB)
+    words = recognizer.align(_one_hot_path(path), "si no")
+    assert [w.word for w in words] == ["si", "no"]
+    assert words[0].start == pytest.approx(5 * FRAME_SECONDS)
+    assert words[1].start == pytest.approx(18 * FRAME_SECONDS)
+    assert words[0].end <= words[1].start
+
+
+def test_augment_keeps_shape_and_values_finite():
+    x = torch.randn(300, 80) * 3 - 5
+    y = augment(x, AugmentConfig(noise=1.0, babble=1.0), other=torch.randn(120, 80) - 5)
+    assert y.shape[1] == 80 and 240 <= y.shape[0] <= 360
+    assert torch.isfinite(y).all() and not torch.equal(y[: len(x)], x[: len(y)])
+
+
+def test_gru_and_lstm_cells_give_frame_log_probs():
+    for cell in ("lstm", "gru"):
+        model = CtcRecognizer(AsrModelConfig(cell=cell, hidden=16, layers=2))
+        log_probs, lengths = model(torch.randn(2, 101, 80), torch.tensor([101, 60]))
+        assert log_probs.shape == (2, 26, 36) and lengths.tolist() == [26, 15]
+        assert torch.allclose(log_probs.exp().sum(-1), torch.ones(2, 26), atol=1e-4)
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_model_overfits_one_batch():
+    torch.manual_seed(0)
+    texts = ["enciende la luz", "apaga la radio"]
+    voice = espeak.EspeakVoice("es", "m3", 150, 50)
+    logmel = LogMel()
+    feats = [logmel(torch.from_numpy(espeak.synthesize(t, voice))[None])[0] for t in texts]
+    batch = collate(feats, [VOCAB.encode(t) for t in texts])
+    model = CtcRecognizer(AsrModelConfig(hidden=96, layers=2, dropout=0.0))
+    model.mean.copy_(torch.cat(feats).mean(0))
+    model.std.copy_(torch.cat(feats).std(0))
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    ctc = torch.nn.CTCLoss(zero_infinity=True)
+    for _ in range(250):
+        log_probs, lengths = model(batch.features, batch.lengths)
+        loss = ctc(log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        log_probs, lengths = model(batch.features, batch.lengths)
+    assert greedy(log_probs, lengths, VOCAB) == texts
+    assert not math.isnan(loss.item())
+
+
+def test_error_rates_fold_accents_and_case():
+    rates = error_rates(["Marque 1, por favor.", "Contraseña incorrecta"],
+                        ["marque uno por favor", "contrasena correcta"])
+    assert rates["wer"] == pytest.approx(100 * 1 / 6)
+    assert 0 < rates["cer"] < 10
+
+
+def test_recognizer_output_on_silence_is_well_formed():
+    recognizer = Recognizer(CtcRecognizer(AsrModelConfig(hidden=8, layers=1)), VOCAB)
+    result = recognizer.recognize(np.zeros(SAMPLE_RATE, dtype=np.float32))
+    assert result.seconds == 1.0 and result.rtf > 0
+    assert isinstance(result.text, str)

@@ -1,0 +1,64 @@
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from voice.checkpoint import load_model
+from voice.config import from_dict, load_recipe
+from voice.errors import VoiceError
+from voice.train import TrainConfig, train
+
+from .toy_task import ToyTask
+
+
+def _config(tmp_path, **overrides) -> TrainConfig:
+    base = dict(lr=0.01, epochs=3, warmup_steps=2, eval_every=4, checkpoint_every=2, threads=1,
+                run_dir=str(tmp_path / "run"), export_dir=str(tmp_path / "model"))
+    return TrainConfig(**{**base, **overrides})
+
+
+def test_trainer_learns_and_exports_best(tmp_path):
+    task = ToyTask()
+    before = task.evaluate(task.model)["score"]
+    best = train(task, _config(tmp_path, epochs=20))
+    assert best["score"] > before / 5
+    state, config = load_model(tmp_path / "model")
+    assert config["dev"]["score"] == best["score"]
+    assert state["0.weight"].shape == (16, 4)
+    log = (tmp_path / "run" / "log.jsonl").read_text().splitlines()
+    assert len(log) > 20 and '"lr"' in log[0]
+
+
+def test_sigterm_checkpoints_and_resume_matches_uninterrupted(tmp_path):
+    straight = ToyTask()
+    train(straight, _config(tmp_path / "a"))
+    interrupted = ToyTask(stop_after=11)
+    with pytest.raises(SystemExit) as stopped:
+        train(interrupted, _config(tmp_path / "b"))
+    assert stopped.value.code == 143
+    assert (tmp_path / "b" / "run" / "last.pt").exists()
+    resumed = ToyTask()
+    train(resumed, _config(tmp_path / "b"), resume=True)
+    for key, value in straight.model.state_dict().items():
+        assert torch.allclose(value, resumed.model.state_dict()[key], atol=1e-6), key
+
+
+def test_two_process_ddp_keeps_ranks_identical(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+                    "--master-port", "29517", "tests/ddp_worker.py", str(tmp_path)],
+                   check=True, env=env, timeout=240, capture_output=True)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt") for r in (0, 1)]
+    for key, value in ranks[0]["trained"].items():
+        assert torch.equal(value, ranks[1]["trained"][key]), key
+        assert not torch.equal(value, ranks[0]["original"][key]), key
+
+
+def test_recipe_typos_are_errors(tmp_path):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text("lr = 0.1\nepochz = 3\n")
+    with pytest.raises(VoiceError, match="unknown option.*epochz"):
+        load_recipe(recipe, TrainConfig)
+    assert from_dict(TrainConfig, {"lr": 0.5}).lr == 0.5

@@ -1,0 +1,90 @@
+"""Spanish speech -> text with word times, using the shipped (or any exported) recogniser."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchaudio.functional as AF
+
+from voice.asr.decode import greedy
+from voice.asr.model import AsrModelConfig, CtcRecognizer, Subsample
+from voice.audio import HOP_LENGTH, SAMPLE_RATE, LogMel
+from voice.checkpoint import load_model
+from voice.models import find_model
+from voice.text import CharVocab
+
+FRAME_SECONDS = Subsample.STRIDE * HOP_LENGTH / SAMPLE_RATE  # 40 ms per output frame
+
+
+@dataclass
+class Word:
+    word: str
+    start: float
+    end: float
+
+
+@dataclass
+class Transcript:
+    text: str
+    words: list[Word] = field(default_factory=list)
+    seconds: float = 0.0  # audio duration
+    rtf: float = 0.0  # processing time / audio duration
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Recognizer:
+    """recognize(audio) -> Transcript; one instance is reused for every file."""
+
+    def __init__(self, model: CtcRecognizer, vocab: CharVocab) -> None:
+        self.model = model.eval()
+        self.vocab = vocab
+        self.features = LogMel()
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Recognizer:
+        state, config = load_model(path or find_model("asr-es"))
+        model = CtcRecognizer(AsrModelConfig(**config["model"]))
+        model.load_state_dict(state)
+        return cls(model, CharVocab(config["vocab"]))
+
+    @torch.no_grad()
+    def log_probs(self, audio: np.ndarray) -> torch.Tensor:
+        """(T', V) frame log-probabilities of one utterance."""
+        feats = self.features(torch.from_numpy(audio)[None])
+        log_probs, _ = self.model(feats, torch.tensor([feats.shape[1]]))
+        return log_probs[0]
+
+    def recognize(self, audio: np.ndarray) -> Transcript:
+        start = time.perf_counter()
+        log_probs = self.log_probs(audio)
+        text = greedy(log_probs[None], torch.tensor([len(log_probs)]), self.vocab)[0]
+        seconds = len(audio) / SAMPLE_RATE
+        words = self.align(log_probs, text)
+        rtf = (time.perf_counter() - start) / max(seconds, 1e-9)
+        return Transcript(text, words, round(seconds, 3), round(rtf, 4))
+
+    def align(self, log_probs: torch.Tensor, text: str) -> list[Word]:
+        """Word start/end times by CTC forced alignment of the text to the frames."""
+        ids = self.vocab.encode(text)
+        if not ids or len(ids) > len(log_probs):
+            return []
+        path, scores = AF.forced_align(log_probs[None], torch.tensor([ids]), blank=CharVocab.BLANK)
+        spans = AF.merge_tokens(path[0], scores[0].exp(), blank=CharVocab.BLANK)
+        space = self.vocab.index[" "]
+        words, current = [], []
+        for span in [*spans, None]:
+            if span is None or span.token == space:
+                if current:
+                    words.append(Word(self.vocab.decode([s.token for s in current]),
+                                      round(current[0].start * FRAME_SECONDS, 2),
+                                      round(current[-1].end * FRAME_SECONDS, 2)))
+                current = []
+            else:
+                current.append(span)
+        return words
