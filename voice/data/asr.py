@@ -1,0 +1,149 @@
+"""`voice data build asr`: real Asterisk recordings plus synthetic espeak-ng speech.
+
+Synthetic dev data uses voices and sentences that training never sees, so it measures
+generalisation. Everything is deterministic for a seed and resumable: finished WAVs are kept.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from pathlib import Path
+
+import soundfile as sf
+
+from voice.data import asterisk, bible, espeak
+from voice.data.espeak import EspeakVoice
+from voice.data.homeassistant import CommandSampler, Entities
+from voice.data.manifest import held_out, write_jsonl
+from voice.data.parallel import parallel_map
+from voice.text import normalize_es, spell_numbers
+
+SPEAKER_ASTERISK = "asterisk-es_MX-f-allison"
+# Share of synthetic training time per text source.
+MIX = {"bible": 0.55, "homeassistant": 0.30, "asterisk": 0.15}
+
+
+def _decode(job: tuple[Path, Path]) -> float:
+    source, target = job
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        asterisk.decode(source, target)
+    return sf.info(str(target)).duration
+
+
+def build_asterisk(asr: Path, jobs: int | None = None) -> dict:
+    """Decode the train and dev prompts; the other ids stay untouched for final evaluation."""
+    texts = asterisk.transcripts("es")
+    counts = {}
+    for split in ("train", "dev"):
+        ids = [i for i in asterisk.split_ids(split)
+               if i in texts and asterisk.recording(i).exists()]
+        targets = [asr / "asterisk" / f"{i}.wav" for i in ids]
+        durations = parallel_map(_decode, [(asterisk.recording(i), t) for i, t in
+                                           zip(ids, targets, strict=True)],
+                                 f"asterisk {split}", jobs)
+        rows = [{"audio": str(t.relative_to(asr)), "text": texts[i], "duration": round(d, 3),
+                 "speaker": SPEAKER_ASTERISK, "source": "asterisk", "id": i}
+                for i, t, d in zip(ids, targets, durations, strict=True)]
+        counts[f"asterisk-{split}"] = write_jsonl(asr / f"asterisk-{split}.jsonl", rows)
+    return counts
+
+
+def text_corpus(seed: int, commands: int = 8000) -> dict[str, list[str]]:
+    """Spanish sentences to synthesise, by source, never containing a non-train Asterisk prompt."""
+    rng = random.Random(seed)
+    prompts = asterisk.transcripts("es")
+    train_ids = set(asterisk.split_ids("train"))
+    reserved = {normalize_es(t, fold=True) for i, t in prompts.items() if i not in train_ids}
+    verses = [v for v in bible.verses("es").values() if 4 <= len(v.split()) <= 30]
+    sampler = CommandSampler("es", Entities.load())
+    commands_text = []
+    for _ in range(commands):
+        command = sampler.sample(rng.choice(sampler.templates), rng)
+        if command is not None:
+            commands_text.append(command.text)
+    corpus = {
+        "bible": verses,
+        "homeassistant": sorted(set(commands_text)),
+        "asterisk": [prompts[i] for i in sorted(train_ids) if i in prompts],
+    }
+    return {source: [s for s in sentences if normalize_es(s, fold=True) not in reserved]
+            for source, sentences in corpus.items()}
+
+
+def _estimate_seconds(text: str, speed: int) -> float:
+    return len(text) / 15.8 * (175.0 / speed)  # espeak: ~15.8 characters/s at 175 wpm (measured)
+
+
+def plan_synthetic(corpus: dict[str, list[str]], seed: int, hours: float,
+                   dev_utterances: int) -> dict[str, list[tuple[str, EspeakVoice, str]]]:
+    """(text, voice, source) per split: train on seen voices/sentences, dev on held-out ones."""
+    rng = random.Random(seed)
+    all_variants = espeak.variants()
+    train_variants = [v for v in all_variants if v not in espeak.DEV_VARIANTS]
+    dev_variants = [v for v in all_variants if v in espeak.DEV_VARIANTS]
+
+    def voice(variants: list[str]) -> EspeakVoice:
+        return EspeakVoice(rng.choice(espeak.BASE_VOICES), rng.choice(variants),
+                           rng.randint(130, 200), rng.randint(20, 80))
+
+    pools: dict[str, list[str]] = {}
+    dev_sentences: list[tuple[str, str]] = []
+    for source, sentences in corpus.items():
+        train = []
+        for s in sentences:
+            if source != "asterisk" and held_out(normalize_es(s, fold=True), 20):
+                dev_sentences.append((s, source))
+            else:
+                train.append(s)
+        rng.shuffle(train)
+        pools[source] = train
+    plan: dict[str, list[tuple[str, EspeakVoice, str]]] = {"train": [], "dev": []}
+    for source, share in MIX.items():
+        budget, pool, i = hours * 3600 * share, pools[source], 0
+        while budget > 0 and pool:
+            v = voice(train_variants)
+            text = pool[i % len(pool)]
+            plan["train"].append((text, v, source))
+            budget -= _estimate_seconds(text, v.speed)
+            i += 1
+    rng.shuffle(dev_sentences)
+    plan["dev"] = [(s, voice(dev_variants), src) for s, src in dev_sentences[:dev_utterances]]
+    return plan
+
+
+def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
+                    jobs: int | None = None) -> dict:
+    corpus = text_corpus(seed)
+    plan = plan_synthetic(corpus, seed, hours, dev_utterances)
+    counts = {}
+    for split, items in plan.items():
+        work = []
+        for index, (text, voice, _source) in enumerate(items):
+            spoken = spell_numbers(text, "es")
+            tag = zlib.crc32(f"{spoken}|{voice}".encode()) & 0xFFFFFFFF
+            path = asr / "espeak" / split / f"{index:06d}-{tag:08x}.wav"
+            work.append((str(path), spoken, voice))
+        folder = asr / "espeak" / split
+        folder.mkdir(parents=True, exist_ok=True)
+        planned = {Path(path).name for path, _, _ in work}
+        for stale in folder.glob("*.wav"):  # left by a build with another seed or size
+            if stale.name not in planned:
+                stale.unlink()
+        results = parallel_map(espeak.write_utterance, work, f"espeak {split}", jobs)
+        rows = [{"audio": str(Path(path).relative_to(asr)), "text": spoken,
+                 "duration": round(duration, 3), "speaker": f"espeak:{voice.name}",
+                 "source": f"espeak/{source}", "speed": voice.speed, "pitch": voice.pitch}
+                for (path, spoken, voice), (_, duration), (_, _, source)
+                in zip(work, results, items, strict=True)]
+        counts[f"espeak-{split}"] = write_jsonl(asr / f"espeak-{split}.jsonl", rows)
+        counts[f"espeak-{split}-hours"] = round(sum(r["duration"] for r in rows) / 3600, 2)
+    return counts
+
+
+def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
+          jobs: int | None = None) -> dict:
+    """Write out/asr/{asterisk,espeak}-{train,dev}.jsonl and the WAVs they point to."""
+    asr = out / "asr"
+    return {**build_asterisk(asr, jobs), **build_synthetic(asr, seed, hours, dev_utterances, jobs)}

@@ -1,0 +1,269 @@
+"""Labelled voice commands sampled from the Home Assistant intent templates (hassil syntax).
+
+A random walk over each template's expression tree picks one alternative at every branch and
+one value for every slot, so each sample comes with its slot spans. The same slot values can be
+forced on the English templates of the same intent, which yields parallel es/en command pairs.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import tomllib
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hassil.expression import (
+    Alternative,
+    Expression,
+    ListReference,
+    Permutation,
+    RuleReference,
+    Sequence,
+    TextChunk,
+)
+from hassil.intents import IntentData, Intents, RangeSlotList, TextSlotList
+from home_assistant_intents import get_intents
+from num2words import num2words
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+HOME = ASSETS / "home.toml"
+VALUES = ASSETS / "intent" / "values.toml"
+_OPEN, _CLOSE = "\x01", "\x02"
+_SLOT_MARK = re.compile(f"{_OPEN}(.*?){_CLOSE}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One nameable thing: an area, floor, device or free-text value, in both languages."""
+
+    key: str
+    es: tuple[str, ...]
+    en: str
+    domain: str = ""
+
+    def names(self, lang: str) -> tuple[str, ...]:
+        return self.es if lang == "es" else (self.en,)
+
+
+@dataclass
+class Entities:
+    """Everything a template slot can be filled with that the intent package does not ship."""
+
+    areas: list[Entry] = field(default_factory=list)
+    floors: list[Entry] = field(default_factory=list)
+    devices: list[Entry] = field(default_factory=list)
+    wildcards: dict[str, list[Entry]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, home: Path = HOME, values: Path | None = VALUES) -> Entities:
+        """The home file's entities, plus the random-home pools of values.toml when given."""
+        ents = cls()
+        data = tomllib.loads(home.read_text(encoding="utf-8"))
+        for kind in ("areas", "floors", "devices"):
+            for item in data.get(kind, []):
+                names = tuple(item["es"]) if isinstance(item["es"], list) else (item["es"],)
+                getattr(ents, kind).append(
+                    Entry(item["id"], names, item.get("en", names[0]), item.get("domain", ""))
+                )
+        if values is not None:
+            pools = tomllib.loads(values.read_text(encoding="utf-8"))
+            ents.areas += [_pair(p) for p in pools["areas"]]
+            ents.floors += [_pair(p) for p in pools["floors"]]
+            for domain, pairs in pools["devices"].items():
+                ents.devices += [_pair(p, domain) for p in pairs]
+            ents.wildcards = {k: [_pair(p) for p in v] for k, v in pools["wildcards"].items()}
+        return ents
+
+
+def _pair(text: str, domain: str = "") -> Entry:
+    es, en = text.split("|")
+    return Entry(f"{domain}:{en}", (es,), en, domain)
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    start: int
+    end: int
+    value: Any
+    key: str
+
+
+@dataclass
+class Command:
+    text: str
+    intent: str
+    slots: list[Slot]
+    context: dict[str, Any]
+    template: str
+
+    def to_row(self) -> dict:
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "slots": [
+                {"slot": s.name, "start": s.start, "end": s.end, "value": s.value}
+                for s in self.slots
+            ],
+            "context": self.context,
+            "template": self.template,
+        }
+
+
+@dataclass(frozen=True)
+class Template:
+    intent: str
+    data: IntentData
+    expression: Expression
+    id: str
+
+    @property
+    def fixed_slots(self) -> dict[str, Any]:
+        return {k: v for k, v in self.data.slots.items() if isinstance(v, (str, int, float))}
+
+    @property
+    def domains(self) -> set[str]:
+        wanted = self.data.slots.get("domain") or self.data.requires_context.get("domain") or []
+        return {wanted} if isinstance(wanted, str) else set(wanted)
+
+
+class _Failed(Exception):
+    """A forced value has no counterpart in this template: try another one."""
+
+
+class CommandSampler:
+    """Random labelled commands from the Home Assistant templates of one language."""
+
+    def __init__(self, lang: str, entities: Entities, number_words: float = 0.5) -> None:
+        self.lang = lang
+        self.entities = entities
+        self.number_words = number_words  # how often numbers are written as words, not digits
+        self.intents = Intents.from_dict(get_intents(lang))
+        self.templates = [
+            Template(name, data, sentence.expression, f"{name}/{i}/{j}")
+            for name, intent in self.intents.intents.items()
+            for i, data in enumerate(intent.data)
+            for j, sentence in enumerate(data.sentences)
+        ]
+
+    def dev_templates(self, share: float = 0.15) -> set[str]:
+        """Template ids held out for dev: a share of each intent that has three or more."""
+        by_intent: dict[str, list[str]] = {}
+        for t in self.templates:
+            by_intent.setdefault(t.intent, []).append(t.id)
+        dev: set[str] = set()
+        for ids in by_intent.values():
+            if len(ids) >= 3:
+                ids = sorted(ids, key=lambda i: zlib.crc32(i.encode()))
+                dev.update(ids[: max(1, round(share * len(ids)))])
+        return dev
+
+    def sample(
+        self, template: Template, rng: random.Random, forced: dict[str, str] | None = None
+    ) -> Command | None:
+        """One command from template; None when a slot cannot be filled (or forced)."""
+        walker = _Walk(self, template, rng, forced or {})
+        try:
+            walker.visit(template.expression)
+        except _Failed:
+            return None
+        return walker.command()
+
+
+class _Walk:
+    def __init__(self, sampler: CommandSampler, template: Template, rng: random.Random,
+                 forced: dict[str, str]) -> None:
+        self.s, self.t, self.rng, self.forced = sampler, template, rng, forced
+        self.rules = {**sampler.intents.expansion_rules, **template.data.expansion_rules}
+        self.lists = {**sampler.intents.slot_lists, **template.data.slot_lists}
+        self.parts: list[str] = []
+        self.slots: list[tuple[str, Any, str]] = []
+
+    def visit(self, expr: Expression, out: list[str] | None = None) -> None:
+        out = self.parts if out is None else out
+        if isinstance(expr, TextChunk):
+            out.append(expr.original_text or expr.text)
+        elif isinstance(expr, Alternative):
+            self.visit(self.rng.choice(expr.items), out)
+        elif isinstance(expr, Permutation):
+            items = list(expr.items)
+            self.rng.shuffle(items)
+            for item in items:
+                out.append(" ")
+                self.visit(item, out)
+                out.append(" ")
+        elif isinstance(expr, Sequence):
+            for item in expr.items:
+                self.visit(item, out)
+        elif isinstance(expr, RuleReference):
+            if expr.rule_name not in self.rules:
+                raise _Failed
+            self.visit(self.rules[expr.rule_name].expression, out)
+        elif isinstance(expr, ListReference):
+            text, value, key = self.fill(expr)
+            self.slots.append((expr.slot_name, value, key))
+            out.append(f"{_OPEN}{text}{_CLOSE}")
+        else:
+            raise _Failed
+
+    def _choose(self, slot: str, candidates: list[tuple[str, Any, str]]) -> tuple[str, Any, str]:
+        if slot in self.forced:
+            candidates = [c for c in candidates if c[2] == self.forced[slot]]
+        if not candidates:
+            raise _Failed
+        return self.rng.choice(candidates)
+
+    def fill(self, ref: ListReference) -> tuple[str, Any, str]:
+        """(text spoken, slot value, language-independent key) for one list reference."""
+        lang, ents, slot = self.s.lang, self.s.entities, ref.slot_name
+        if ref.list_name in ("area", "floor", "name") and ref.list_name not in self.lists:
+            pool = {"area": ents.areas, "floor": ents.floors}.get(ref.list_name)
+            if pool is None:
+                domains = self.t.domains
+                pool = [d for d in ents.devices if not domains or d.domain in domains]
+            if slot in self.forced:
+                pool = [e for e in pool if e.key == self.forced[slot]]
+            if not pool:
+                raise _Failed
+            entry = self.rng.choice(pool)
+            name = self.rng.choice(entry.names(lang))
+            return name, name, entry.key
+        slot_list = self.lists.get(ref.list_name)
+        if isinstance(slot_list, TextSlotList):
+            options = [(v, str(v.value_out)) for v in slot_list.values]
+            value, key = self._choose(slot, [(v, v.value_out, k) for v, k in options])[0::2]
+            parts: list[str] = []
+            self.visit(value.text_in, parts)
+            return " ".join("".join(parts).split()), value.value_out, key
+        if isinstance(slot_list, RangeSlotList):
+            if slot in self.forced:
+                number = int(self.forced[slot])
+            else:
+                top = min(slot_list.stop, slot_list.start + 100)
+                number = self.rng.randrange(slot_list.start, top + 1, slot_list.step)
+            words = self.rng.random() < self.s.number_words
+            text = num2words(number, lang=lang) if words else str(number)
+            value = number * slot_list.multiplier if slot_list.multiplier else number
+            return text, value, str(number)
+        pool = ents.wildcards.get(ref.list_name)
+        if not pool:
+            raise _Failed
+        entry = self._choose(slot, [(e, e.key, e.key) for e in pool])[0]
+        name = self.rng.choice(entry.names(lang))
+        return name, name, entry.key
+
+    def command(self) -> Command:
+        raw = " ".join("".join(self.parts).split())
+        raw = re.sub(rf"\s*{_CLOSE}", _CLOSE, re.sub(rf"{_OPEN}\s*", _OPEN, raw))
+        text, spans, cursor = [], [], 0
+        for match, (name, value, key) in zip(_SLOT_MARK.finditer(raw), self.slots, strict=True):
+            text.append(raw[cursor:match.start()])
+            start = sum(map(len, text))
+            text.append(match.group(1))
+            spans.append(Slot(name, start, start + len(match.group(1)), value, key))
+            cursor = match.end()
+        text.append(raw[cursor:])
+        return Command("".join(text).strip(), self.t.intent, spans, self.t.fixed_slots, self.t.id)
