@@ -63,6 +63,30 @@ def data_build(
         print(json.dumps({"corpus": name, **counts}), flush=True)
 
 
+class Importable(StrEnum):
+    commonvoice = "commonvoice"
+    list = "list"
+
+
+@data_app.command("import")
+def data_import(
+    kind: Annotated[Importable, typer.Argument(help="commonvoice: a release's language folder; "
+                                                    "list: a file of audio<TAB>text lines.")],
+    source: Annotated[Path, typer.Argument(help="The folder or list file.")],
+    name: Annotated[str, typer.Option(help="Manifest name (data/asr/NAME[-SPLIT].jsonl).")],
+    out: Annotated[Path, typer.Option(help="Where manifests go.")] = Path("data/asr"),
+) -> None:
+    """Make recogniser manifests for speech you already have (audio is not copied)."""
+    from voice.data.importers import import_common_voice, import_list
+
+    out.mkdir(parents=True, exist_ok=True)
+    if kind is Importable.commonvoice:
+        counts = import_common_voice(source, out, name)
+    else:
+        counts = import_list(source, out, name)
+    print(json.dumps({"import": kind.value, **counts}))
+
+
 class Trainable(StrEnum):
     asr = "asr"
 

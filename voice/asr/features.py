@@ -54,9 +54,13 @@ class FeatureSet:
             audio = [str(manifest.parent / r["audio"]) for r in rows]
             feats = parallel_map(_features, audio, f"features {manifest.name}", jobs)
             offsets = np.concatenate([[0], np.cumsum([len(f) for f in feats])])
-            np.save(data, np.concatenate(feats) if feats else np.zeros((0, N_MELS), np.float16))
-            index.write_text(json.dumps({"offsets": offsets.tolist(),
-                                         "texts": [r["text"] for r in rows]}))
+            # temp file + rename: a training run reading the old cache keeps its own copy
+            tmp_data, tmp_index = data.with_suffix(".tmp.npy"), index.with_suffix(".tmp")
+            np.save(tmp_data, np.concatenate(feats) if feats else np.zeros((0, N_MELS), np.float16))
+            tmp_index.write_text(json.dumps({"offsets": offsets.tolist(),
+                                             "texts": [r["text"] for r in rows]}))
+            tmp_data.replace(data)
+            tmp_index.replace(index)
         meta = json.loads(index.read_text())
         return cls(np.load(data, mmap_mode="r"), np.asarray(meta["offsets"]), meta["texts"],
                    manifest.stem)

@@ -14,6 +14,8 @@ import soundfile as sf
 
 from voice.data import asterisk, bible, espeak
 from voice.data.espeak import EspeakVoice
+from voice.data.piper import PiperVoice
+from voice.data.synth import Voice, write_utterance
 from voice.data.homeassistant import CommandSampler, Entities
 from voice.data.manifest import held_out, write_jsonl
 from voice.data.parallel import parallel_map
@@ -22,6 +24,7 @@ from voice.text import normalize_es, spell_numbers
 SPEAKER_ASTERISK = "asterisk-es_MX-f-allison"
 # Share of synthetic training time per text source.
 MIX = {"bible": 0.55, "homeassistant": 0.30, "asterisk": 0.15}
+UNSEEN_UTTERANCES = 200  # dev sentences spoken by a synthesizer training never uses
 
 
 def _decode(job: tuple[Path, Path]) -> float:
@@ -113,32 +116,40 @@ def plan_synthetic(corpus: dict[str, list[str]], seed: int, hours: float,
     return plan
 
 
+def synthesize_set(asr: Path, name: str, items: list[tuple[str, Voice, str]],
+                   jobs: int | None = None) -> dict:
+    """Speak (text, voice, source) items into asr/<name>/ and write asr/<name>.jsonl."""
+    folder = asr / name.replace("-", "/", 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    work = []
+    for index, (text, voice, _source) in enumerate(items):
+        spoken = spell_numbers(text, "es")
+        tag = zlib.crc32(f"{spoken}|{voice}".encode()) & 0xFFFFFFFF
+        work.append((str(folder / f"{index:06d}-{tag:08x}.wav"), spoken, voice))
+    planned = {Path(path).name for path, _, _ in work}
+    for stale in folder.glob("*.wav"):  # left by a build with another seed or size
+        if stale.name not in planned:
+            stale.unlink()
+    results = parallel_map(write_utterance, work, name, jobs)
+    rows = [{"audio": str(Path(path).relative_to(asr)), "text": spoken,
+             "duration": round(duration, 3), "speaker": voice.name, "source": source}
+            for (path, spoken, voice), (_, duration), (_, _, source)
+            in zip(work, results, items, strict=True)]
+    hours = round(sum(r["duration"] for r in rows) / 3600, 2)
+    return {name: write_jsonl(asr / f"{name}.jsonl", rows), f"{name}-hours": hours}
+
+
 def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
                     jobs: int | None = None) -> dict:
-    corpus = text_corpus(seed)
-    plan = plan_synthetic(corpus, seed, hours, dev_utterances)
+    """espeak-ng train/dev, and the held-out Piper voice on dev sentences (never trained on)."""
+    plan = plan_synthetic(text_corpus(seed), seed, hours, dev_utterances)
     counts = {}
     for split, items in plan.items():
-        work = []
-        for index, (text, voice, _source) in enumerate(items):
-            spoken = spell_numbers(text, "es")
-            tag = zlib.crc32(f"{spoken}|{voice}".encode()) & 0xFFFFFFFF
-            path = asr / "espeak" / split / f"{index:06d}-{tag:08x}.wav"
-            work.append((str(path), spoken, voice))
-        folder = asr / "espeak" / split
-        folder.mkdir(parents=True, exist_ok=True)
-        planned = {Path(path).name for path, _, _ in work}
-        for stale in folder.glob("*.wav"):  # left by a build with another seed or size
-            if stale.name not in planned:
-                stale.unlink()
-        results = parallel_map(espeak.write_utterance, work, f"espeak {split}", jobs)
-        rows = [{"audio": str(Path(path).relative_to(asr)), "text": spoken,
-                 "duration": round(duration, 3), "speaker": f"espeak:{voice.name}",
-                 "source": f"espeak/{source}", "speed": voice.speed, "pitch": voice.pitch}
-                for (path, spoken, voice), (_, duration), (_, _, source)
-                in zip(work, results, items, strict=True)]
-        counts[f"espeak-{split}"] = write_jsonl(asr / f"espeak-{split}.jsonl", rows)
-        counts[f"espeak-{split}-hours"] = round(sum(r["duration"] for r in rows) / 3600, 2)
+        counts.update(synthesize_set(asr, f"espeak-{split}", items, jobs))
+    rng = random.Random(seed)
+    unseen = [(text, PiperVoice(length_scale=rng.uniform(0.85, 1.15)), source)
+              for text, _, source in plan["dev"][:UNSEEN_UTTERANCES]]
+    counts.update(synthesize_set(asr, "piper-dev", unseen, jobs))
     return counts
 
 

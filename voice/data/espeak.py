@@ -32,6 +32,9 @@ class EspeakVoice:
     def name(self) -> str:
         return f"{self.base}+{self.variant}"
 
+    def synthesize(self, text: str) -> np.ndarray:
+        return synthesize(text, self)
+
 
 def variants() -> list[str]:
     """Installed espeak-ng voice variants usable for Spanish, sorted for determinism."""
@@ -58,16 +61,3 @@ def synthesize(text: str, voice: EspeakVoice) -> np.ndarray:
         pad = SAMPLE_RATE // 10
         audio = audio[max(0, loud[0] - pad): loud[-1] + pad]
     return audio.astype(np.float32)
-
-
-def write_utterance(job: tuple[str, str, EspeakVoice]) -> tuple[str, float]:
-    """Pool worker: synthesize to path unless it is already there (resumable builds)."""
-    path, text, voice = job
-    target = Path(path)
-    if target.exists():
-        return path, sf.info(path).duration
-    from voice.audio import save_wav
-
-    audio = synthesize(text, voice)
-    save_wav(target, audio)
-    return path, len(audio) / SAMPLE_RATE

@@ -1,0 +1,78 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from voice.asr.features import FeatureSet
+from voice.audio import save_wav
+from voice.config import load_recipe
+from voice.data.importers import import_common_voice, import_list
+from voice.data.manifest import read_jsonl
+from voice.errors import VoiceInputError
+
+from .conftest import needs
+
+
+@pytest.fixture
+def cv_folder(tmp_path, tone):
+    """A Common Voice-shaped folder: clips/*.mp3 and train/dev TSVs with the real columns."""
+    folder = tmp_path / "cv-corpus-1.0" / "es"
+    (folder / "clips").mkdir(parents=True)
+    header = "client_id\tpath\tsentence_id\tsentence\tsentence_domain\tup_votes\tdown_votes\tage"
+    for split, names in {"train": ["a", "b"], "dev": ["c"]}.items():
+        lines = [header]
+        for name in names:
+            wav = tmp_path / f"{name}.wav"
+            save_wav(wav, tone)
+            subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(wav),
+                            str(folder / "clips" / f"common_voice_es_{name}.mp3")], check=True)
+            lines.append(f"spk{name}\tcommon_voice_es_{name}.mp3\tid{name}\tHola número {name}."
+                         "\t\t2\t0\tadult")
+        (folder / f"{split}.tsv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@needs("ffmpeg", "ffmpeg")
+def test_common_voice_import_makes_trainable_manifests(cv_folder, tmp_path):
+    out = tmp_path / "data" / "asr"
+    out.mkdir(parents=True)
+    counts = import_common_voice(cv_folder, out, "cv-es")
+    assert counts == {"cv-es-train": 2, "cv-es-dev": 1}
+    rows = list(read_jsonl(out / "cv-es-train.jsonl"))
+    assert rows[0]["text"] == "Hola número a." and rows[0]["speaker"] == "spka"
+    assert 0.9 < rows[0]["duration"] < 1.2
+    features = FeatureSet.load(out / "cv-es-train.jsonl", jobs=1)
+    assert len(features) == 2 and features[0].shape[1] == 80
+
+
+def test_list_import_and_its_errors(tmp_path, tone):
+    save_wav(tmp_path / "one.wav", tone)
+    listing = tmp_path / "list.tsv"
+    listing.write_text("one.wav\tenciende la luz\nmissing.wav\tno existe\n")
+    assert import_list(listing, tmp_path, "mine") == {"mine": 1}
+    assert next(read_jsonl(tmp_path / "mine.jsonl"))["audio"] == "one.wav"
+    listing.write_text("one.wav enciende\n")
+    with pytest.raises(VoiceInputError, match="line 1 is not"):
+        import_list(listing, tmp_path, "bad")
+    with pytest.raises(VoiceInputError, match="not a Common Voice"):
+        import_common_voice(tmp_path, tmp_path, "cv")
+
+
+def test_cli_import_prints_counts(tmp_path, tone):
+    save_wav(tmp_path / "x.wav", tone)
+    (tmp_path / "l.tsv").write_text("x.wav\thola\n")
+    result = subprocess.run([sys.executable, "-m", "voice", "data", "import", "list",
+                             str(tmp_path / "l.tsv"), "--name", "l", "--out", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"import": "list", "l": 1}
+
+
+def test_shipped_recipes_load():
+    from voice.asr.task import AsrRecipe
+
+    for name in ("asr-es", "asr-es-gru", "asr-es-large"):
+        recipe = load_recipe(f"recipes/{name}.toml", AsrRecipe)
+        assert recipe.model.cell in ("lstm", "gru")
+        assert len(recipe.data.repeat) == len(recipe.data.train)
