@@ -99,3 +99,48 @@ def test_recognizer_output_on_silence_is_well_formed():
     result = recognizer.recognize(np.zeros(SAMPLE_RATE, dtype=np.float32))
     assert result.seconds == 1.0 and result.rtf > 0
     assert isinstance(result.text, str)
+
+
+def _streamed_log_probs(recognizer, audio, config):
+    from voice.asr.stream import StreamingRecognizer
+
+    streamer = StreamingRecognizer(recognizer, config)
+    partials = 0
+    for start in range(0, len(audio), 1600):
+        partials += streamer.feed(audio[start:start + 1600]) is not None
+    frames = streamer._frontend()
+    if streamer.done < len(frames):
+        streamer.committed.append(streamer._run(frames[streamer.done:], len(frames) - streamer.done))
+    return torch.cat(streamer.committed), partials
+
+
+def test_streaming_carries_forward_state_exactly():
+    """With the backward direction silenced, chunked decoding must equal offline decoding:
+    this isolates the forward state carried across chunks and the front-end's delay."""
+    from voice.asr.stream import StreamConfig
+
+    torch.manual_seed(0)
+    model = CtcRecognizer(AsrModelConfig(hidden=24, layers=2)).eval()
+    for name, param in model.rnn.named_parameters():
+        if name.endswith("_reverse"):
+            param.data.zero_()
+    recognizer = Recognizer(model, VOCAB)
+    audio = np.random.default_rng(0).standard_normal(3 * SAMPLE_RATE).astype(np.float32) * 0.1
+    offline = recognizer.log_probs(audio)
+    streamed, partials = _streamed_log_probs(recognizer, audio, StreamConfig(0.32, 0.32))
+    assert streamed.shape == offline.shape
+    assert torch.allclose(streamed, offline, atol=1e-5)
+    assert partials >= 6  # 3 s of audio, a partial at least every 0.32 s once look-ahead is full
+
+
+def test_streaming_with_unbounded_lookahead_is_offline_decoding():
+    from voice.asr.stream import StreamConfig, StreamingRecognizer
+
+    torch.manual_seed(1)
+    recognizer = Recognizer(CtcRecognizer(AsrModelConfig(hidden=24, layers=2)).eval(), VOCAB)
+    audio = np.random.default_rng(1).standard_normal(2 * SAMPLE_RATE).astype(np.float32) * 0.1
+    streamer = StreamingRecognizer(recognizer, StreamConfig(0.32, 60.0))
+    for start in range(0, len(audio), 1600):
+        streamer.feed(audio[start:start + 1600])
+    assert streamer.finish().text == recognizer.recognize(audio).text
+    assert streamer.samples == 0  # ready for the next utterance

@@ -160,12 +160,17 @@ def translate(
 def eval_asr(
     manifest: Annotated[list[Path] | None, typer.Option(help="Manifests to score.")] = None,
     noisy: Annotated[bool, typer.Option(help="Also at 10 dB SNR (white, babble).")] = True,
+    streaming: Annotated[bool, typer.Option(help="Also streamed in 100 ms blocks.")] = False,
+    chunk: Annotated[float, typer.Option(help="Streaming chunk, seconds.")] = 0.32,
+    lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 0.64,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
     model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
 ) -> None:
-    """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak)."""
+    """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak,
+    held-out Piper voice)."""
     from voice.asr.evaluate import DEV_MANIFESTS, NOISES, evaluate
     from voice.asr.recognizer import Recognizer
+    from voice.asr.stream import StreamConfig
 
     recognizer = Recognizer.load(model_dir)
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
@@ -174,8 +179,11 @@ def eval_asr(
             raise VoiceError(f"{path}: no such manifest (run `voice data build asr`)")
     rows = []
     for path in manifests:
-        for noise in (None, *NOISES) if noisy else (None,):
-            rows.append(evaluate(recognizer, path, noise))
+        runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
+        if streaming:
+            runs.append((None, StreamConfig(chunk, lookahead)))
+        for noise, stream in runs:
+            rows.append(evaluate(recognizer, path, noise, streaming=stream))
             print(json.dumps(rows[-1]), flush=True)
     if not as_json:
         _table(rows)

@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from voice.asr.recognizer import Recognizer
+from voice.asr.stream import StreamConfig, StreamingRecognizer
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.data.manifest import read_jsonl
 from voice.metrics import error_rates
 
-DEV_MANIFESTS = ("data/asr/asterisk-dev.jsonl", "data/asr/espeak-dev.jsonl")
+DEV_MANIFESTS = ("data/asr/asterisk-dev.jsonl", "data/asr/espeak-dev.jsonl",
+                 "data/asr/piper-dev.jsonl")
 NOISES = ("white", "babble")
 
 
@@ -31,9 +33,18 @@ def add_noise(audio: np.ndarray, kind: str, snr_db: float, rng: np.random.Genera
     return (audio + noise).astype(np.float32)
 
 
+def stream_transcribe(streamer: StreamingRecognizer, audio: np.ndarray,
+                      block: float = 0.1) -> str:
+    """Feed audio in blocks as a microphone would, then close the utterance."""
+    step = int(block * SAMPLE_RATE)
+    for start in range(0, len(audio), step):
+        streamer.feed(audio[start:start + step])
+    return streamer.finish().text
+
+
 def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = None,
-             snr_db: float = 10.0, seed: int = 0) -> dict:
-    """Score one manifest; returns the row of the results table."""
+             snr_db: float = 10.0, seed: int = 0, streaming: StreamConfig | None = None) -> dict:
+    """Score one manifest (whole-utterance, or streamed in 100 ms blocks); one table row."""
     manifest = Path(manifest)
     rows = list(read_jsonl(manifest))
     audio = [load_audio(manifest.parent / r["audio"]) for r in rows]
@@ -42,11 +53,17 @@ def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = N
         audio = [add_noise(a, noise, snr_db, rng, audio[:i] + audio[i + 1:])
                  for i, a in enumerate(audio)]
     start = time.perf_counter()
-    hypotheses = [recognizer.recognize(a).text for a in audio]
+    if streaming:
+        streamer = StreamingRecognizer(recognizer, streaming)
+        hypotheses = [stream_transcribe(streamer, a) for a in audio]
+    else:
+        hypotheses = [recognizer.recognize(a).text for a in audio]
     elapsed = time.perf_counter() - start
     seconds = sum(len(a) for a in audio) / SAMPLE_RATE
     rates = error_rates([r["text"] for r in rows], hypotheses)
     name = manifest.stem + (f"+{noise}{snr_db:g}dB" if noise else "")
+    if streaming:
+        name += f"+stream{streaming.chunk:g}/{streaming.lookahead:g}s"
     return {"set": name, "utterances": len(rows), "hours": round(seconds / 3600, 3),
             "wer": round(rates["wer"], 2), "cer": round(rates["cer"], 2),
             "rtf": round(elapsed / seconds, 4)}

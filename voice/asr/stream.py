@@ -1,0 +1,132 @@
+"""Streaming recognition with a latency-controlled bidirectional RNN (LC-BLSTM).
+
+The forward direction of every layer carries its state from chunk to chunk. The backward
+direction runs over each chunk plus a short look-ahead, starting from a zero state, so each
+chunk is final once its look-ahead has been heard. Partial text (chunk and look-ahead) comes
+every chunk; the final text and word times come from `finish()` when the endpointer closes the
+utterance. With a look-ahead longer than the utterance this is exactly offline decoding.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from voice.asr.decode import greedy
+from voice.asr.model import CtcRecognizer, Subsample
+from voice.asr.recognizer import Recognizer, Transcript
+from voice.audio import HOP_LENGTH, SAMPLE_RATE, WIN_LENGTH
+
+# Mel frames needed after an output frame before it no longer changes: the STFT half window
+# and the two stride-2, kernel-3 convolutions.
+_FRONTEND_DELAY = WIN_LENGTH // 2 // HOP_LENGTH + 3
+
+
+@dataclass
+class StreamConfig:
+    chunk: float = 0.32  # seconds committed per step: partials come at least this often
+    lookahead: float = 0.64  # seconds of future audio the backward direction sees
+
+
+def _split_directions(rnn: nn.RNNBase) -> list[tuple[nn.RNNBase, nn.RNNBase]]:
+    """One single-layer forward and backward RNN per layer, sharing the trained weights."""
+    layers = []
+    for k in range(rnn.num_layers):
+        pair = []
+        for suffix in ("", "_reverse"):
+            size = rnn.input_size if k == 0 else 2 * rnn.hidden_size
+            single = type(rnn)(size, rnn.hidden_size, batch_first=True)
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                setattr(single, f"{name}_l0", getattr(rnn, f"{name}_l{k}{suffix}"))
+            pair.append(single.eval())
+        layers.append(tuple(pair))
+    return layers
+
+
+class StreamingRecognizer:
+    """feed(block) -> partial text or None; finish() -> final Transcript; then reuse."""
+
+    def __init__(self, recognizer: Recognizer, config: StreamConfig | None = None) -> None:
+        self.recognizer = recognizer
+        self.model: CtcRecognizer = recognizer.model
+        self.config = config or StreamConfig()
+        frame = Subsample.STRIDE * HOP_LENGTH / SAMPLE_RATE
+        self.chunk = max(1, round(self.config.chunk / frame))
+        self.lookahead = max(0, round(self.config.lookahead / frame))
+        self.layers = _split_directions(self.model.rnn)
+        self.reset()
+
+    def reset(self) -> None:
+        self.audio: list[np.ndarray] = []
+        self.samples = 0
+        self.committed: list[torch.Tensor] = []  # log-probs of final frames
+        self.states: list[torch.Tensor | tuple | None] = [None] * len(self.layers)
+        self.done = 0  # output frames committed
+        self.partial = ""
+        self.compute_seconds = 0.0
+
+    @torch.no_grad()
+    def _frontend(self) -> torch.Tensor:
+        """Subsampled frames of everything heard so far (cheap next to the RNN)."""
+        audio = torch.from_numpy(np.concatenate(self.audio))[None]
+        feats = self.recognizer.features(audio)
+        x, _ = self.model.frontend((feats - self.model.mean) / self.model.std,
+                                   torch.tensor([feats.shape[1]]))
+        return x[0]
+
+    @torch.no_grad()
+    def _run(self, window: torch.Tensor, commit: int) -> torch.Tensor:
+        """Log-probs of window's frames; forward states advance by `commit` frames."""
+        x = window[None]
+        for k, (forward, backward) in enumerate(self.layers):
+            head, state = forward(x[:, :commit], self.states[k])
+            tail, _ = forward(x[:, commit:], state) if commit < x.shape[1] else (head[:, :0], None)
+            self.states[k] = state
+            back, _ = backward(x.flip(1))
+            x = torch.cat([torch.cat([head, tail], 1), back.flip(1)], -1)
+        return self.model.head(x)[0].log_softmax(-1)
+
+    def _text(self, log_probs: torch.Tensor) -> str:
+        return greedy(log_probs[None], torch.tensor([len(log_probs)]), self.recognizer.vocab)[0]
+
+    def feed(self, block: np.ndarray) -> str | None:
+        """Add audio; returns the new partial text whenever a chunk was committed."""
+        start = time.perf_counter()
+        self.audio.append(np.asarray(block, dtype=np.float32))
+        self.samples += len(block)
+        mel_frames = self.samples // HOP_LENGTH + 1
+        stable = max(0, Subsample.out_frames(mel_frames - _FRONTEND_DELAY))
+        if stable - self.done < self.chunk + self.lookahead:
+            return None
+        frames = self._frontend()
+        while stable - self.done >= self.chunk + self.lookahead:
+            window = frames[self.done:self.done + self.chunk + self.lookahead]
+            log_probs = self._run(window, self.chunk)
+            self.committed.append(log_probs[: self.chunk])
+            self.done += self.chunk
+        self.partial = self._text(torch.cat([*self.committed, log_probs[self.chunk:]]))
+        self.compute_seconds += time.perf_counter() - start
+        return self.partial
+
+    def finish(self) -> Transcript:
+        """Decode what is left (the endpoint has no future); returns the final transcript."""
+        start = time.perf_counter()
+        if not self.audio:
+            return Transcript("")
+        frames = self._frontend()
+        if self.done < len(frames):
+            rest = frames[self.done:]
+            self.committed.append(self._run(rest, len(rest)))
+        log_probs = torch.cat(self.committed)
+        text = self._text(log_probs)
+        words = self.recognizer.align(log_probs, text)
+        self.compute_seconds += time.perf_counter() - start
+        seconds = self.samples / SAMPLE_RATE
+        result = Transcript(text, words, round(seconds, 3),
+                            round(self.compute_seconds / max(seconds, 1e-9), 4))
+        self.reset()
+        return result
