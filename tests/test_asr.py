@@ -108,9 +108,9 @@ def _streamed_log_probs(recognizer, audio, config):
     partials = 0
     for start in range(0, len(audio), 1600):
         partials += streamer.feed(audio[start:start + 1600]) is not None
-    frames = streamer._frontend()
-    if streamer.done < len(frames):
-        streamer.committed.append(streamer._run(frames[streamer.done:], len(frames) - streamer.done))
+    rest = streamer._frontend()[streamer.done:]
+    if len(rest):
+        streamer.committed.append(streamer._run(rest, len(rest)))
     return torch.cat(streamer.committed), partials
 
 
@@ -144,3 +144,37 @@ def test_streaming_with_unbounded_lookahead_is_offline_decoding():
         streamer.feed(audio[start:start + 1600])
     assert streamer.finish().text == recognizer.recognize(audio).text
     assert streamer.samples == 0  # ready for the next utterance
+
+
+def _emissions(text: str) -> torch.Tensor:
+    ids = [i for c in text for i in (VOCAB.index[c], VOCAB.index[c], 0)]
+    return _one_hot_path(ids)
+
+
+def test_beam_search_with_word_lm_fixes_spelling_and_biases_names():
+    from voice.asr.beam import BeamConfig, BeamDecoder
+    from voice.asr.lm import WordLM
+
+    lm = WordLM.train(["enciende la luz de la cocina", "apaga la luz", "enciende la radio"] * 3,
+                      min_count=1)
+    emissions = _emissions("enziende la lus")
+    assert greedy(emissions[None], torch.tensor([len(emissions)]), VOCAB) == ["enziende la lus"]
+    assert BeamDecoder(VOCAB, lm, BeamConfig(lm_weight=1.0)).decode(emissions) == \
+        "enciende la luz"
+    biased = BeamDecoder(VOCAB, lm, BeamConfig(lm_weight=1.0), bias_names=["Lámpara Roja"])
+    assert biased.decode(_emissions("enciende la lampara roja")) == "enciende la lámpara roja"
+
+
+def test_word_lm_prefers_seen_word_order_and_excludes_evaluated_sentences(tmp_path):
+    from voice.asr.lm import LmConfig, WordLM, train_lm
+    from voice.data.manifest import write_jsonl
+
+    lm = WordLM.train(["pon la música", "pon la radio", "apaga la música"] * 4)
+    assert lm.logprob("música", ("pon", "la")) > lm.logprob("pon", ("la", "música"))
+    assert lm.perplexity(["pon la música"]) < lm.perplexity(["música la pon"])
+    corpus = tmp_path / "corpus.jsonl"
+    write_jsonl(corpus, [{"es": "enciende la luz"}, {"es": "frase de evaluación"}] * 3)
+    dev = tmp_path / "dev.jsonl"
+    write_jsonl(dev, [{"audio": "x.wav", "text": "Frase de evaluación."}])
+    trained = train_lm(LmConfig(corpora=[str(corpus)], min_count=1), [str(dev)])
+    assert "evaluación" not in trained.uni and "luz" in trained.uni

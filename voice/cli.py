@@ -63,6 +63,11 @@ def data_build(
         print(json.dumps({"corpus": name, **counts}), flush=True)
 
 
+class Decoder(StrEnum):
+    greedy = "greedy"
+    beam = "beam"
+
+
 class Importable(StrEnum):
     commonvoice = "commonvoice"
     list = "list"
@@ -89,6 +94,7 @@ def data_import(
 
 class Trainable(StrEnum):
     asr = "asr"
+    lm = "lm"
 
 
 @app.command()
@@ -98,15 +104,36 @@ def train(
     resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
 ) -> None:
     """Train a model from its recipe; the best dev checkpoint is exported to the recipe's
-    export_dir. Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
+    export_dir. `lm` trains the recogniser's word language model (same recipe).
+    Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
     from voice.asr.task import AsrRecipe, AsrTask
     from voice.config import load_recipe
     from voice.train import train as run_training
 
     config = load_recipe(recipe, AsrRecipe)
+    if model is Trainable.lm:
+        _train_lm(config)
+        return
     best = run_training(AsrTask(config), config.train, resume=resume)
     if best:
         print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
+
+
+def _train_lm(config) -> None:
+    """The recogniser's word LM: our text corpora minus every evaluated sentence."""
+    from voice.asr.lm import train_lm
+
+    for corpus in config.lm.corpora:
+        if not Path(corpus).exists():
+            raise VoiceError(f"{corpus}: no such corpus (run `voice data build all`)")
+    start = time.perf_counter()
+    lm = train_lm(config.lm, config.data.dev + ["data/asr/piper-dev.jsonl"])
+    out = Path(config.train.export_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lm.save(out / "lm.json.gz")
+    print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), "words": len(lm.uni),
+                      "bigrams": len(lm.bi), "trigrams": len(lm.tri),
+                      "seconds": round(time.perf_counter() - start, 1)}))
 
 
 def _audio_inputs(paths: list[Path]):
@@ -130,12 +157,13 @@ def _audio_inputs(paths: list[Path]):
 def transcribe(
     audio: Annotated[list[Path], typer.Argument(help="Audio files (any format ffmpeg reads).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines with word times.")] = False,
+    decoder: Annotated[Decoder, typer.Option(help="greedy, or beam with the word LM.")] = "greedy",
     model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
 ) -> None:
     """Spanish speech -> Spanish text: one line per file, or JSON with word times."""
     from voice.asr.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model_dir)
+    recognizer = Recognizer.load(model_dir, decoder.value)
     for path, samples in _audio_inputs(audio):
         result = recognizer.recognize(samples)
         if as_json:
@@ -164,6 +192,7 @@ def eval_asr(
     chunk: Annotated[float, typer.Option(help="Streaming chunk, seconds.")] = 0.32,
     lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 0.64,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
+    decoder: Annotated[Decoder, typer.Option(help="greedy, or beam with the word LM.")] = "greedy",
     model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
 ) -> None:
     """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak,
@@ -172,7 +201,7 @@ def eval_asr(
     from voice.asr.recognizer import Recognizer
     from voice.asr.stream import StreamConfig
 
-    recognizer = Recognizer.load(model_dir)
+    recognizer = Recognizer.load(model_dir, decoder.value)
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
     for path in manifests:
         if not path.exists():

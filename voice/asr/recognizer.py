@@ -10,10 +10,13 @@ import numpy as np
 import torch
 import torchaudio.functional as AF
 
+from voice.asr.beam import BeamConfig, BeamDecoder
 from voice.asr.decode import greedy
+from voice.asr.lm import WordLM
 from voice.asr.model import AsrModelConfig, CtcRecognizer, Subsample
 from voice.audio import HOP_LENGTH, SAMPLE_RATE, LogMel
 from voice.checkpoint import load_model
+from voice.errors import VoiceError
 from voice.models import find_model
 from voice.text import CharVocab
 
@@ -41,17 +44,36 @@ class Transcript:
 class Recognizer:
     """recognize(audio) -> Transcript; one instance is reused for every file."""
 
-    def __init__(self, model: CtcRecognizer, vocab: CharVocab) -> None:
+    def __init__(self, model: CtcRecognizer, vocab: CharVocab,
+                 beam: BeamDecoder | None = None) -> None:
         self.model = model.eval()
         self.vocab = vocab
+        self.beam = beam
         self.features = LogMel()
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Recognizer:
-        state, config = load_model(path or find_model("asr-es"))
+    def load(cls, path: str | Path | None = None, decoder: str = "greedy",
+             bias_names: list[str] | None = None) -> Recognizer:
+        """decoder: greedy (fastest) or beam (lexicon + word LM + name biasing)."""
+        path = Path(path or find_model("asr-es"))
+        state, config = load_model(path)
         model = CtcRecognizer(AsrModelConfig(**config["model"]))
         model.load_state_dict(state)
-        return cls(model, CharVocab(config["vocab"]))
+        vocab = CharVocab(config["vocab"])
+        beam = None
+        if decoder == "beam":
+            if not (path / "lm.json.gz").exists():
+                raise VoiceError(f"no language model at {path / 'lm.json.gz'}: run "
+                                 "`voice train lm --recipe recipes/asr-es.toml`")
+            beam = BeamDecoder(vocab, WordLM.load(path / "lm.json.gz"),
+                               BeamConfig(**config.get("decode", {})), bias_names)
+        return cls(model, vocab, beam)
+
+    def decode(self, log_probs: torch.Tensor) -> str:
+        """(T, V) log-probabilities -> text, with the beam decoder when one is loaded."""
+        if self.beam is not None:
+            return self.beam.decode(log_probs)
+        return greedy(log_probs[None], torch.tensor([len(log_probs)]), self.vocab)[0]
 
     @torch.no_grad()
     def log_probs(self, audio: np.ndarray) -> torch.Tensor:
@@ -63,7 +85,7 @@ class Recognizer:
     def recognize(self, audio: np.ndarray) -> Transcript:
         start = time.perf_counter()
         log_probs = self.log_probs(audio)
-        text = greedy(log_probs[None], torch.tensor([len(log_probs)]), self.vocab)[0]
+        text = self.decode(log_probs)
         seconds = len(audio) / SAMPLE_RATE
         words = self.align(log_probs, text)
         rtf = (time.perf_counter() - start) / max(seconds, 1e-9)

@@ -122,7 +122,7 @@ class StreamingRecognizer:
             rest = frames[self.done:]
             self.committed.append(self._run(rest, len(rest)))
         log_probs = torch.cat(self.committed)
-        text = self._text(log_probs)
+        text = self.recognizer.decode(log_probs)
         words = self.recognizer.align(log_probs, text)
         self.compute_seconds += time.perf_counter() - start
         seconds = self.samples / SAMPLE_RATE

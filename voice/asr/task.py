@@ -11,9 +11,11 @@ import torch
 from torch import nn
 
 from voice.asr.augment import AugmentConfig
+from voice.asr.beam import BeamConfig
 from voice.asr.data import AsrBatches, AsrDataConfig, Batch, collate
 from voice.asr.decode import greedy
 from voice.asr.features import FeatureSet
+from voice.asr.lm import LmConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.checkpoint import save_model
 from voice.metrics import error_rates
@@ -27,6 +29,8 @@ class AsrRecipe:
     model: AsrModelConfig = field(default_factory=AsrModelConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    lm: LmConfig = field(default_factory=LmConfig)
+    decode: BeamConfig = field(default_factory=BeamConfig)
 
 
 class AsrTask:
@@ -88,4 +92,5 @@ class AsrTask:
     def export(self, model: nn.Module, out: Path, metrics: dict[str, float]) -> None:
         save_model(out, model, {"kind": "asr", "model": dataclasses.asdict(self.recipe.model),
                                 "vocab": self.vocab.symbols[1:], "dev": metrics,
+                                "decode": dataclasses.asdict(self.recipe.decode),
                                 "recipe": dataclasses.asdict(self.recipe)})
