@@ -162,3 +162,30 @@ def test_freedict_glossary():
     assert len(pairs) > 3000
     assert pairs["gorrión"] == "sparrow"
     assert all(" " not in es for es in pairs)
+
+
+def test_kokoro_plan_keeps_the_dev_style_out_of_training():
+    from voice.data import kokoro
+
+    plan = {"train": [(f"frase número {i}", None, "bible") for i in range(400)],
+            "dev": [(f"otra frase {i}", None, "bible") for i in range(300)]}
+    kokoro_plan = asr.plan_kokoro(plan, seed=0, hours=0.1)
+    dev_index = kokoro.STYLES.index(kokoro.DEV_STYLE)
+    assert kokoro_plan["train"] and all(v.weights[dev_index] == 0 for _, v, _ in
+                                        kokoro_plan["train"])
+    assert all(v.weights[dev_index] > 0 and sum(v.weights) == v.weights[dev_index]
+               for _, v, _ in kokoro_plan["dev"])
+    assert asr.plan_kokoro(plan, seed=0, hours=0.0) == {}
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_kokoro_and_piper_speak_spanish_phonemes():
+    from voice.data.kokoro import KokoroVoice, phonemes
+    from voice.data.piper import PiperVoice
+
+    assert "ʧ" in phonemes("muchacho") and "^" not in phonemes("muchacho")
+    for voice in (KokoroVoice((1.0, 0.0, 0.0, 0.0, 0.5), seed=1, jitter=0.02),
+                  PiperVoice(length_scale=1.1)):
+        audio = voice.synthesize("Enciende la luz.")
+        assert 0.5 * SAMPLE_RATE < len(audio) < 3 * SAMPLE_RATE, voice.name
+        assert 0.5 < abs(audio).max() <= 0.8 + 1e-6

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import soundfile as sf
 
-from voice.data import asterisk, bible, espeak
+from voice.data import asterisk, bible, espeak, kokoro
 from voice.data.espeak import EspeakVoice
+from voice.data.kokoro import KokoroVoice
 from voice.data.piper import PiperVoice
 from voice.data.synth import Voice, write_utterance
 from voice.data.homeassistant import CommandSampler, Entities
@@ -139,13 +140,43 @@ def synthesize_set(asr: Path, name: str, items: list[tuple[str, Voice, str]],
     return {name: write_jsonl(asr / f"{name}.jsonl", rows), f"{name}-hours": hours}
 
 
+def kokoro_voice(rng: random.Random, styles: tuple[str, ...]) -> KokoroVoice:
+    """A random blend of one to three of the allowed styles, perturbed, at a random rate."""
+    chosen = set(rng.sample(styles, rng.randint(1, min(3, len(styles)))))
+    weights = tuple(round(rng.uniform(0.2, 1.0), 2) if s in chosen else 0.0
+                    for s in kokoro.STYLES)
+    return KokoroVoice(weights, rng.randrange(1 << 16), round(rng.uniform(0.0, 0.05), 3),
+                       round(rng.uniform(0.85, 1.2), 2))
+
+
+def plan_kokoro(plan: dict[str, list[tuple[str, EspeakVoice, str]]], seed: int,
+                hours: float) -> dict[str, list[tuple[str, KokoroVoice, str]]]:
+    """Kokoro speaks training sentences in blends of all styles but the held-out one, and dev
+    sentences in the held-out style."""
+    rng = random.Random(seed + 1)
+    seen = tuple(s for s in kokoro.STYLES if s != kokoro.DEV_STYLE)
+    train, budget = [], hours * 3600
+    for text, _, source in plan["train"]:
+        if budget <= 0:
+            break
+        voice = kokoro_voice(rng, seen)
+        train.append((text, voice, source))
+        budget -= _estimate_seconds(text, 175) / voice.speed
+    dev = [(text, kokoro_voice(rng, (kokoro.DEV_STYLE,)), source)
+           for text, _, source in plan["dev"][-UNSEEN_UTTERANCES:]]
+    return {"train": train, "dev": dev} if hours > 0 else {}
+
+
 def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
-                    jobs: int | None = None) -> dict:
-    """espeak-ng train/dev, and the held-out Piper voice on dev sentences (never trained on)."""
+                    jobs: int | None = None, kokoro_hours: float = 0.0) -> dict:
+    """espeak-ng train/dev; optional Kokoro train/dev (held-out style); and the Piper voice
+    on dev sentences, which no training set ever uses."""
     plan = plan_synthetic(text_corpus(seed), seed, hours, dev_utterances)
     counts = {}
     for split, items in plan.items():
         counts.update(synthesize_set(asr, f"espeak-{split}", items, jobs))
+    for split, items in plan_kokoro(plan, seed, kokoro_hours).items():
+        counts.update(synthesize_set(asr, f"kokoro-{split}", items, jobs))
     rng = random.Random(seed)
     unseen = [(text, PiperVoice(length_scale=rng.uniform(0.85, 1.15)), source)
               for text, _, source in plan["dev"][:UNSEEN_UTTERANCES]]
@@ -154,7 +185,8 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 
 
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
-          jobs: int | None = None) -> dict:
+          jobs: int | None = None, kokoro_hours: float = 0.0) -> dict:
     """Write out/asr/{asterisk,espeak}-{train,dev}.jsonl and the WAVs they point to."""
     asr = out / "asr"
-    return {**build_asterisk(asr, jobs), **build_synthetic(asr, seed, hours, dev_utterances, jobs)}
+    return {**build_asterisk(asr, jobs),
+            **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours)}
