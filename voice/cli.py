@@ -98,6 +98,7 @@ def data_import(
 class Trainable(StrEnum):
     asr = "asr"
     lm = "lm"
+    intent = "intent"
 
 
 @app.command()
@@ -111,13 +112,19 @@ def train(
     Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
     from voice.asr.task import AsrRecipe, AsrTask
     from voice.config import load_recipe
+    from voice.intent.task import IntentRecipe, IntentTask
     from voice.train import train as run_training
 
-    config = load_recipe(recipe, AsrRecipe)
-    if model is Trainable.lm:
-        _train_lm(config)
-        return
-    best = run_training(AsrTask(config), config.train, resume=resume)
+    if model is Trainable.intent:
+        config = load_recipe(recipe, IntentRecipe)
+        task = IntentTask(config)
+    else:
+        config = load_recipe(recipe, AsrRecipe)
+        if model is Trainable.lm:
+            _train_lm(config)
+            return
+        task = AsrTask(config)
+    best = run_training(task, config.train, resume=resume)
     if best:
         print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
 
@@ -185,6 +192,63 @@ def translate(
 
     find_model("asr-es")
     find_model("mt-es-en")
+
+
+@app.command()
+def intent(
+    text: Annotated[str | None, typer.Argument(help="A Spanish command; none: read stdin.")] = None,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """Spanish command -> {"text","intent","slots","confidence"} (one JSON line per command)."""
+    from voice.intent.parser import IntentParser
+
+    parser = IntentParser.load(model_dir)
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        if line.strip():
+            print(json.dumps(parser.parse(line).to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(json.dumps({"text": line, "intent": None, "slots": {}, "confidence": 0.0}))
+
+
+@eval_app.command("intent")
+def eval_intent(
+    manifest: Annotated[Path, typer.Option(help="Labelled commands.")] = Path(
+        "data/intent/dev.jsonl"),
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """Intent accuracy and slot F1 on clean and recogniser-style text, and parse latency."""
+    import statistics
+
+    import torch
+
+    from voice.data.manifest import read_jsonl
+    from voice.intent.data import bio_tags, recogniser_style
+    from voice.intent.parser import IntentParser
+    from voice.intent.task import scores
+
+    if not manifest.exists():
+        raise VoiceError(f"{manifest}: no such manifest (run `voice data build intent`)")
+    torch.set_num_threads(1)
+    parser = IntentParser.load(model_dir)
+    gold = [(*bio_tags(r), r["intent"]) for r in read_jsonl(manifest)]
+    rows = []
+    for style in ("clean", "recogniser"):
+        examples = gold if style == "clean" else [(*recogniser_style(w, t), i) for w, t, i in gold]
+        predicted, times = [], []
+        for words, _, _ in examples:
+            start = time.perf_counter()
+            name, _, tags = parser.label(words)
+            times.append(1000 * (time.perf_counter() - start))
+            predicted.append((name, tags))
+        row = {"set": f"{manifest.stem}:{style}", "commands": len(examples),
+               **{k: round(v, 2) for k, v in scores(examples, predicted).items()},
+               "ms_median": round(statistics.median(times), 2)}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if not as_json:
+        _table(rows)
 
 
 @eval_app.command("asr")

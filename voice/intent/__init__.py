@@ -1,0 +1,1 @@
+"""Spanish voice commands: intent classification and slot tagging with a bidirectional GRU."""

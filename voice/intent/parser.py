@@ -1,0 +1,66 @@
+"""Text -> intent, slots and confidence with the shipped intent model."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from voice.checkpoint import load_model
+from voice.intent.data import Vocab, Vocabs, tokenize
+from voice.intent.model import IntentModelConfig, IntentNet
+from voice.intent.task import spans
+from voice.models import find_model
+
+
+@dataclass
+class Parse:
+    text: str
+    intent: str
+    slots: dict[str, str] = field(default_factory=dict)
+    confidence: float = 0.0
+    ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "intent": self.intent, "slots": self.slots,
+                "confidence": self.confidence}
+
+
+class IntentParser:
+    def __init__(self, model: IntentNet, vocabs: Vocabs) -> None:
+        self.model = model.eval()
+        self.vocabs = vocabs
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> IntentParser:
+        state, config = load_model(path or find_model("intent-es"))
+        model = IntentNet(IntentModelConfig(**config["model"]))
+        model.load_state_dict(state)
+        vocabs = Vocabs(Vocab(config["words"]), Vocab(config["chars"]),
+                        Vocab(config["tags"], specials=()), Vocab(config["intents"], specials=()))
+        return cls(model, vocabs)
+
+    @torch.no_grad()
+    def label(self, words: list[str]) -> tuple[str, float, list[str]]:
+        """(intent, confidence, one BIO tag per word) for tokenised words."""
+        batch = self.vocabs.encode([(words, [], "")])
+        intents, tags = self.model(batch.words, batch.chars, batch.lengths)
+        probs = intents[0].softmax(-1)
+        best = int(probs.argmax())
+        labels = [self.vocabs.tags.items[int(k)] for k in tags[0].argmax(-1)]
+        return self.vocabs.intents.items[best], round(float(probs[best]), 4), labels
+
+    def parse(self, text: str) -> Parse:
+        """Slot values are the words of the input that the tagger marked, as typed."""
+        start = time.perf_counter()
+        tokens = tokenize(text)
+        if not tokens:
+            return Parse(text, "", {}, 0.0)
+        intent, confidence, labels = self.label([w for w, _, _ in tokens])
+        slots: dict[str, str] = {}
+        for first, end, name in sorted(spans(labels)):
+            slots.setdefault(name, text[tokens[first][1]:tokens[end - 1][2]])
+        return Parse(text, intent, slots, confidence,
+                     round(1000 * (time.perf_counter() - start), 2))
