@@ -15,7 +15,7 @@ def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def test_help_lists_the_commands():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("transcribe", "translate", "data"):
+    for command in ("transcribe", "intent", "train", "eval", "bench", "data"):
         assert command in result.stdout
 
 

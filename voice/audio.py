@@ -42,13 +42,13 @@ def _read(path: Path) -> tuple[np.ndarray, int]:
     return np.frombuffer(result.stdout, dtype=np.float32)[:, None], SAMPLE_RATE
 
 
-def _frames(path: Path) -> int | None:
-    """Length in frames without decoding, when the container tells it."""
+def _frames(path: Path) -> tuple[int, int] | None:
+    """(frames, rate) without decoding, when libsndfile reads the container."""
     try:
         info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError):
         return None
-    return info.frames if info.samplerate else None
+    return (info.frames, info.samplerate) if info.samplerate else None
 
 
 def load_audio(path: str | Path, max_seconds: float = MAX_SECONDS) -> np.ndarray:
@@ -60,13 +60,10 @@ def load_audio(path: str | Path, max_seconds: float = MAX_SECONDS) -> np.ndarray
         raise VoiceInputError(path, "is a directory, not an audio file")
     if path.stat().st_size == 0:
         raise VoiceInputError(path, "empty file (0 bytes)")
-    info_frames = _frames(path)
-    if info_frames is not None:
-        rate = sf.info(str(path)).samplerate
-        if info_frames / rate > max_seconds:
-            raise VoiceInputError(
-                path, f"{info_frames / rate:.0f} s long; the limit is {max_seconds:.0f} s"
-            )
+    known = _frames(path)
+    if known is not None and known[0] / known[1] > max_seconds:
+        raise VoiceInputError(
+            path, f"{known[0] / known[1]:.0f} s long; the limit is {max_seconds:.0f} s")
     data, rate = _read(path)
     if data.size == 0 or data.shape[0] == 0:
         raise VoiceInputError(path, "contains no audio samples")
@@ -105,9 +102,11 @@ class LogMel(nn.Module):
         )
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        if audio.shape[-1] <= WIN_LENGTH:  # the centred STFT cannot reflect-pad less
+            audio = torch.nn.functional.pad(audio, (0, WIN_LENGTH + 1 - audio.shape[-1]))
         return torch.log(self.mel(audio) + 1e-6).transpose(-1, -2)
 
     @staticmethod
     def num_frames(num_samples: int) -> int:
         """Frames produced for a given number of samples (centered STFT)."""
-        return num_samples // HOP_LENGTH + 1
+        return max(num_samples, WIN_LENGTH + 1) // HOP_LENGTH + 1

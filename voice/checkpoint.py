@@ -10,6 +10,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from voice.errors import VoiceError
+
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
 
 
@@ -28,6 +30,9 @@ def save_model(out: str | Path, model: nn.Module, config: dict[str, Any]) -> Non
 def load_model(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """(float32 state dict, config) of a saved model."""
     path = Path(path)
+    for name in (WEIGHTS, CONFIG):
+        if not (path / name).is_file():
+            raise VoiceError(f"{path}: not a model folder (no {name})")
     state = {k: v.float() if v.is_floating_point() else v
              for k, v in load_file(str(path / WEIGHTS)).items()}
     return state, json.loads((path / CONFIG).read_text())

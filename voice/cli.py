@@ -110,6 +110,8 @@ def train(
     """Train a model from its recipe; the best dev checkpoint is exported to the recipe's
     export_dir. `lm` trains the recogniser's word language model (same recipe).
     Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
+    import torch
+
     from voice.asr.task import AsrRecipe, AsrTask
     from voice.config import load_recipe
     from voice.intent.task import IntentRecipe, IntentTask
@@ -117,27 +119,42 @@ def train(
 
     if model is Trainable.intent:
         config = load_recipe(recipe, IntentRecipe)
+        _require_manifests([config.data.train, config.data.dev], "intent")
+        torch.manual_seed(config.train.seed)
         task = IntentTask(config)
     else:
         config = load_recipe(recipe, AsrRecipe)
         if model is Trainable.lm:
             _train_lm(config)
             return
+        _require_manifests(config.data.train + config.data.dev, "asr")
+        if not config.data.dev or len(config.data.repeat) not in (0, len(config.data.train)):
+            raise VoiceError(f"{recipe}: [data] needs dev manifests and one repeat per train "
+                             "manifest")
+        torch.manual_seed(config.train.seed)
         task = AsrTask(config)
     best = run_training(task, config.train, resume=resume)
     if best:
         print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
 
 
+def _require_manifests(paths: list[str | Path], corpus: str) -> None:
+    for path in paths:
+        if not Path(path).exists():
+            raise VoiceError(f"{path}: no such manifest (run `voice data build {corpus}`, "
+                             "or `voice data import` for your own speech)")
+
+
 def _train_lm(config) -> None:
     """The recogniser's word LM: our text corpora minus every evaluated sentence."""
+    from voice.asr.evaluate import DEV_MANIFESTS
     from voice.asr.lm import train_lm
 
-    for corpus in config.lm.corpora:
-        if not Path(corpus).exists():
-            raise VoiceError(f"{corpus}: no such corpus (run `voice data build all`)")
+    if not config.lm.corpora:
+        raise VoiceError("the recipe has no [lm] corpora")
+    _require_manifests(config.lm.corpora, "all")
     start = time.perf_counter()
-    lm = train_lm(config.lm, config.data.dev + ["data/asr/piper-dev.jsonl"])
+    lm = train_lm(config.lm, [*config.data.dev, *DEV_MANIFESTS])
     out = Path(config.train.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     lm.save(out / "lm.json.gz")
@@ -183,18 +200,6 @@ def transcribe(
 
 
 @app.command()
-def translate(
-    audio: Annotated[list[Path], typer.Argument(help="Audio files.")],
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder.")] = None,
-) -> None:
-    """Spanish speech -> English text and speech (needs the translator: not yet)."""
-    from voice.models import find_model
-
-    find_model("asr-es")
-    find_model("mt-es-en")
-
-
-@app.command()
 def intent(
     text: Annotated[str | None, typer.Argument(help="A Spanish command; none: read stdin.")] = None,
     model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
@@ -205,10 +210,7 @@ def intent(
     parser = IntentParser.load(model_dir)
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
-        if line.strip():
-            print(json.dumps(parser.parse(line).to_dict(), ensure_ascii=False), flush=True)
-        else:
-            print(json.dumps({"text": line, "intent": None, "slots": {}, "confidence": 0.0}))
+        print(json.dumps(parser.parse(line).to_dict(), ensure_ascii=False), flush=True)
 
 
 @eval_app.command("intent")
@@ -228,8 +230,7 @@ def eval_intent(
     from voice.intent.parser import IntentParser
     from voice.intent.task import scores
 
-    if not manifest.exists():
-        raise VoiceError(f"{manifest}: no such manifest (run `voice data build intent`)")
+    _require_manifests([manifest], "intent")
     torch.set_num_threads(1)
     parser = IntentParser.load(model_dir)
     gold = [(*bio_tags(r), r["intent"]) for r in read_jsonl(manifest)]
@@ -270,9 +271,7 @@ def eval_asr(
 
     recognizer = Recognizer.load(model_dir, decoder.value)
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
-    for path in manifests:
-        if not path.exists():
-            raise VoiceError(f"{path}: no such manifest (run `voice data build asr`)")
+    _require_manifests(manifests, "asr")
     rows = []
     for path in manifests:
         runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
@@ -296,8 +295,7 @@ def bench_asr(
     from voice.asr.recognizer import Recognizer
     from voice.bench import bench_asr as run_bench
 
-    if not manifest.exists():
-        raise VoiceError(f"{manifest}: no such manifest (run `voice data build asr`)")
+    _require_manifests([manifest], "asr")
     recognizer = Recognizer.load(model_dir)
     for threads in (1, 2):
         print(json.dumps(run_bench(recognizer, manifest, threads, runs)), flush=True)
@@ -320,6 +318,3 @@ def main() -> None:
     except VoiceError as error:
         _log(f"voice: error: {error}")
         sys.exit(2)
-    except KeyboardInterrupt:
-        _log("voice: interrupted")
-        sys.exit(130)

@@ -41,7 +41,3 @@ def load_recipe(path: str | Path, cls: type[T]) -> T:
     except tomllib.TOMLDecodeError as error:
         raise VoiceError(f"{path}: not valid TOML ({error})") from None
     return from_dict(cls, data, str(path))
-
-
-def to_dict(config: Any) -> dict[str, Any]:
-    return dataclasses.asdict(config)

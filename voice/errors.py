@@ -17,11 +17,18 @@ class VoiceInputError(VoiceError):
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
 
+    def __reduce__(self):  # raised in worker processes: must survive pickling
+        return type(self), (self.path, self.reason)
+
 
 class MissingPackageError(VoiceError):
     """A Debian package the command needs is not installed."""
 
     def __init__(self, what: str, package: str) -> None:
+        self.what = what
         self.package = package
         super().__init__(f"{what} needs the Debian package {package}: "
                          f"run `sudo apt-get install -y {package}`")
+
+    def __reduce__(self):
+        return type(self), (self.what, self.package)

@@ -1,4 +1,4 @@
-"""Scores shared by eval commands and training: WER/CER (jiwer), BLEU/chrF (sacreBLEU)."""
+"""Recognition scores shared by `voice eval` and training: WER and CER with jiwer."""
 
 from __future__ import annotations
 

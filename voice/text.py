@@ -76,7 +76,6 @@ def normalize_es(text: str, fold: bool = False) -> str:
     text = spell_numbers(text.lower(), "es")
     text = _strip_foreign_marks(text)
     text = "".join(c if c in _KEEP_ES or c == "'" else " " for c in text)
-    text = text.replace("-", " ")
     if fold:
         text = fold_accents(text)
     return _SPACES.sub(" ", text).strip()

@@ -24,6 +24,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from torch import nn
 
+from voice.errors import VoiceError
+
 
 @dataclass
 class TrainConfig:
@@ -85,11 +87,14 @@ class _Stop:
 
 def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, float]:
     """Train task.model; returns the best dev metrics (rank 0) and exports the best model."""
+    if min(config.eval_every, config.checkpoint_every, config.epochs) <= 0:
+        raise VoiceError("recipe [train]: eval_every, checkpoint_every and epochs must be > 0")
     rank, world = _world()
-    torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // world))
-    device = torch.device("cuda", rank % max(1, torch.cuda.device_count())) \
-        if torch.cuda.is_available() else torch.device("cpu")
+    device = torch.device("cpu")
+    if torch.cuda.is_available():
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        torch.cuda.set_device(device)
     model = task.model.to(device)
     wrapped: nn.Module = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     decay = [p for n, p in model.named_parameters() if p.dim() > 1]
@@ -101,7 +106,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     run = Path(config.run_dir)
     run.mkdir(parents=True, exist_ok=True)
     state = {"step": 0, "epoch": 0, "batch": 0, "best": -math.inf, "bad_evals": 0,
-             "best_metrics": {}}
+             "best_metrics": {}, "seconds": 0.0}
     checkpoint = run / "last.pt"
     if resume and checkpoint.exists():
         saved = torch.load(checkpoint, map_location=device, weights_only=False)
@@ -111,9 +116,10 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         _log(rank, f"resumed from {checkpoint} at step {state['step']}")
     log = (run / "log.jsonl").open("a") if rank == 0 else None
     stop = _Stop()
-    started = time.monotonic()
+    started = time.monotonic() - state.get("seconds", 0.0)  # the time budget spans resumes
 
     def save() -> None:
+        state["seconds"] = time.monotonic() - started
         if rank == 0:
             tmp = checkpoint.with_suffix(".tmp")
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -122,7 +128,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
 
     def evaluate() -> bool:
         """Dev evaluation on rank 0; export on improvement; True when patience ran out."""
-        out_of_patience = torch.zeros(1)
+        out_of_patience = torch.zeros(1, device=device)
         if rank == 0:
             model.eval()
             with torch.no_grad():
@@ -156,7 +162,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                 lr = config.lr * _schedule(state["step"], total, config.warmup_steps)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                loss, items = task.loss(wrapped, _to(batch, device))
+                loss, items = task.loss(wrapped, to_device(batch, device))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 grad = nn.utils.clip_grad_norm_(model.parameters(), config.clip)
@@ -176,11 +182,13 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                     if state["step"] % 20 == 0:
                         log.flush()
                         window_items, window_start = 0, time.monotonic()
-                out_of_time = config.max_minutes and \
+                out_of_time = bool(config.max_minutes) and \
                     time.monotonic() - started > config.max_minutes * 60
+                out_of_time, stop.requested = _agree(out_of_time, stop.requested, world, device)
                 if state["step"] % config.eval_every == 0 and evaluate():
                     finished = True
-                if state["step"] % config.checkpoint_every == 0 or stop.requested or out_of_time:
+                if state["step"] % config.checkpoint_every == 0 or stop.requested or \
+                        out_of_time or finished:
                     save()
                 if stop.requested:
                     _log(rank, f"stopped at step {state['step']}; resume with --resume")
@@ -202,7 +210,18 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     return state["best_metrics"]
 
 
-def _to(batch: Any, device: torch.device) -> Any:
+def _agree(out_of_time: bool, stop: bool, world: int,
+           device: torch.device) -> tuple[bool, bool]:
+    """Every rank stops on the same step, or the others would wait forever in all-reduce."""
+    if world == 1:
+        return out_of_time, stop
+    flags = torch.tensor([float(out_of_time), float(stop)], device=device)
+    dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+    return bool(flags[0]), bool(flags[1])
+
+
+def to_device(batch: Any, device: torch.device) -> Any:
+    """A batch dataclass with its tensors on device."""
     if device.type == "cpu":
         return batch
     return type(batch)(**{k: v.to(device) if torch.is_tensor(v) else v

@@ -66,7 +66,8 @@ class AsrBatches:
                 if ok and frames <= config.max_seconds * 100:
                     self.items += [(k, i, int(frames))] * times
 
-    def epoch(self, epoch: int, rank: int = 0, world: int = 1) -> Iterator[Batch]:
+    def plan(self, epoch: int) -> list[list[tuple[int, int, int]]]:
+        """The epoch's batches as item lists: shuffled, then similar lengths grouped."""
         rng = random.Random(self.seed * 1000 + epoch)
         items = list(self.items)
         rng.shuffle(items)
@@ -83,17 +84,17 @@ class AsrBatches:
             if batch:
                 batches.append(batch)
         rng.shuffle(batches)
+        return batches
+
+    def epoch(self, epoch: int, rank: int = 0, world: int = 1) -> Iterator[Batch]:
+        batches = self.plan(epoch)
         batches = batches[: len(batches) // world * world]
         torch.manual_seed(self.seed * 1000 + epoch * 10 + rank)
         for batch in batches[rank::world]:
             yield self._collate(batch)
 
     def steps_per_epoch(self, world: int = 1) -> int:
-        return sum(1 for _ in self._plan_only()) // world
-
-    def _plan_only(self) -> Iterator[None]:
-        total = sum(frames for _, _, frames in self.items)
-        yield from range(max(1, total // self.config.max_frames))
+        return len(self.plan(0)) // world
 
     def _collate(self, batch: list[tuple[int, int, int]]) -> Batch:
         feats = [torch.from_numpy(self.sets[k][i].astype("float32")) for k, i, _ in batch]

@@ -1,4 +1,4 @@
-"""CTC decoding: greedy (best path) for speed; beam search with a lexicon and LM comes later."""
+"""Greedy (best-path) CTC decoding: partial results and the fast default; see beam.py."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from voice.asr.recognizer import Recognizer
 from voice.asr.stream import StreamConfig, StreamingRecognizer
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.data.manifest import read_jsonl
+from voice.errors import VoiceError
 from voice.metrics import error_rates
 
 DEV_MANIFESTS = ("data/asr/asterisk-dev.jsonl", "data/asr/espeak-dev.jsonl",
@@ -25,7 +26,7 @@ def add_noise(audio: np.ndarray, kind: str, snr_db: float, rng: np.random.Genera
         noise = rng.standard_normal(len(audio)).astype(np.float32)
     else:
         noise = np.zeros_like(audio)
-        for k in rng.choice(len(talkers), size=4, replace=False):
+        for k in rng.choice(len(talkers), size=min(4, len(talkers)), replace=False):
             other = np.resize(talkers[k], len(audio))
             noise += other / (np.sqrt(np.mean(other**2)) + 1e-9)
     power = np.mean(audio**2) + 1e-12
@@ -47,6 +48,8 @@ def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = N
     """Score one manifest (whole-utterance, or streamed in 100 ms blocks); one table row."""
     manifest = Path(manifest)
     rows = list(read_jsonl(manifest))
+    if len(rows) < 2:
+        raise VoiceError(f"{manifest}: needs at least two utterances to score")
     audio = [load_audio(manifest.parent / r["audio"]) for r in rows]
     rng = np.random.default_rng(seed)
     if noise:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voice.data.manifest import held_out, read_jsonl
+from voice.data.manifest import SENTENCE_HOLDOUT, held_out, read_jsonl
 from voice.text import fold_accents, normalize_es
 
 BOS, EOS = "<s>", "</s>"
@@ -116,6 +116,6 @@ def train_lm(config: LmConfig, exclude_manifests: list[str]) -> WordLM:
         for row in read_jsonl(corpus):
             text = normalize_es(row.get("es") or row.get("text") or "")
             folded = fold_accents(text)
-            if text and folded not in excluded and not held_out(folded, 20):
+            if text and folded not in excluded and not held_out(folded, SENTENCE_HOLDOUT):
                 sentences.append(text)
     return WordLM.train(sentences, config.min_count)

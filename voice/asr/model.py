@@ -39,9 +39,9 @@ class Subsample(nn.Module):
         x = x.permute(0, 2, 1, 3).flatten(2)
         return self.proj(x), (lengths + self.STRIDE - 1) // self.STRIDE
 
-    @staticmethod
-    def out_frames(frames: int) -> int:
-        return (frames + 3) // 4
+    @classmethod
+    def out_frames(cls, frames: int) -> int:
+        return (frames + cls.STRIDE - 1) // cls.STRIDE
 
 
 class CtcRecognizer(nn.Module):

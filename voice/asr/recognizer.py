@@ -78,7 +78,7 @@ class Recognizer:
     @torch.no_grad()
     def log_probs(self, audio: np.ndarray) -> torch.Tensor:
         """(T', V) frame log-probabilities of one utterance."""
-        feats = self.features(torch.from_numpy(audio)[None])
+        feats = self.features(torch.from_numpy(np.asarray(audio, dtype=np.float32))[None])
         log_probs, _ = self.model(feats, torch.tensor([feats.shape[1]]))
         return log_probs[0]
 

@@ -18,12 +18,12 @@ from torch import nn
 
 from voice.asr.decode import greedy
 from voice.asr.model import CtcRecognizer, Subsample
-from voice.asr.recognizer import Recognizer, Transcript
-from voice.audio import HOP_LENGTH, SAMPLE_RATE, WIN_LENGTH
+from voice.asr.recognizer import FRAME_SECONDS, Recognizer, Transcript
+from voice.audio import HOP_LENGTH, SAMPLE_RATE, WIN_LENGTH, LogMel
 
 # Mel frames needed after an output frame before it no longer changes: the STFT half window
-# and the two stride-2, kernel-3 convolutions.
-_FRONTEND_DELAY = WIN_LENGTH // 2 // HOP_LENGTH + 3
+# (rounded up) and the two stride-2, kernel-3 convolutions.
+_FRONTEND_DELAY = -(-(WIN_LENGTH // 2) // HOP_LENGTH) + 3
 
 
 @dataclass
@@ -54,9 +54,8 @@ class StreamingRecognizer:
         self.recognizer = recognizer
         self.model: CtcRecognizer = recognizer.model
         self.config = config or StreamConfig()
-        frame = Subsample.STRIDE * HOP_LENGTH / SAMPLE_RATE
-        self.chunk = max(1, round(self.config.chunk / frame))
-        self.lookahead = max(0, round(self.config.lookahead / frame))
+        self.chunk = max(1, round(self.config.chunk / FRAME_SECONDS))
+        self.lookahead = max(0, round(self.config.lookahead / FRAME_SECONDS))
         self.layers = _split_directions(self.model.rnn)
         self.reset()
 
@@ -98,7 +97,7 @@ class StreamingRecognizer:
         start = time.perf_counter()
         self.audio.append(np.asarray(block, dtype=np.float32))
         self.samples += len(block)
-        mel_frames = self.samples // HOP_LENGTH + 1
+        mel_frames = LogMel.num_frames(self.samples)
         stable = max(0, Subsample.out_frames(mel_frames - _FRONTEND_DELAY))
         if stable - self.done < self.chunk + self.lookahead:
             return None

@@ -20,7 +20,7 @@ from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.checkpoint import save_model
 from voice.metrics import error_rates
 from voice.text import CharVocab
-from voice.train import TrainConfig
+from voice.train import TrainConfig, to_device
 
 
 @dataclass
@@ -73,10 +73,11 @@ class AsrTask:
         texts: list[str] = [""] * len(features)
         for start in range(0, len(order), 32):
             chunk = order[start:start + 32]
-            batch = collate([torch.from_numpy(features[i].astype(np.float32)) for i in chunk],
-                            [[] for _ in chunk])
+            batch = to_device(collate([torch.from_numpy(features[i].astype(np.float32))
+                                       for i in chunk], [[] for _ in chunk]),
+                              next(model.parameters()).device)
             log_probs, lengths = model(batch.features, batch.lengths)
-            for i, text in zip(chunk, greedy(log_probs, lengths, self.vocab), strict=True):
+            for i, text in zip(chunk, greedy(log_probs.cpu(), lengths, self.vocab), strict=True):
                 texts[i] = text
         return texts
 

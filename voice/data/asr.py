@@ -18,7 +18,7 @@ from voice.data.kokoro import KokoroVoice
 from voice.data.piper import PiperVoice
 from voice.data.synth import Voice, write_utterance
 from voice.data.homeassistant import CommandSampler, Entities
-from voice.data.manifest import held_out, write_jsonl
+from voice.data.manifest import SENTENCE_HOLDOUT, held_out, write_jsonl
 from voice.data.parallel import parallel_map
 from voice.text import normalize_es, spell_numbers
 
@@ -97,7 +97,7 @@ def plan_synthetic(corpus: dict[str, list[str]], seed: int, hours: float,
     for source, sentences in corpus.items():
         train = []
         for s in sentences:
-            if source != "asterisk" and held_out(normalize_es(s, fold=True), 20):
+            if source != "asterisk" and held_out(normalize_es(s, fold=True), SENTENCE_HOLDOUT):
                 dev_sentences.append((s, source))
             else:
                 train.append(s)
@@ -186,7 +186,8 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
           jobs: int | None = None, kokoro_hours: float = 0.0) -> dict:
-    """Write out/asr/{asterisk,espeak}-{train,dev}.jsonl and the WAVs they point to."""
+    """Write out/asr/{asterisk,espeak,kokoro}-{train,dev}.jsonl and piper-dev.jsonl, and the
+    WAVs they point to (Kokoro only when kokoro_hours > 0)."""
     asr = out / "asr"
     return {**build_asterisk(asr, jobs),
             **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours)}

@@ -6,6 +6,7 @@ import re
 import subprocess
 
 from voice.data.system import require_program
+from voice.errors import MissingPackageError
 
 MODULES = {"es": ("spaRV1909eb", "sword-text-sparv"), "en": ("engKJV2006eb", "sword-text-kjv")}
 _VERSE = re.compile(r"^\s*(.+? \d+:\d+): (.*)$")
@@ -28,7 +29,7 @@ def verses(lang: str, key: str = "Genesis-Revelation") -> dict[str, str]:
             if text:
                 out[match.group(1)] = text
     if not out:
-        raise RuntimeError(f"diatheke returned no verses for {module}: install {package}")
+        raise MissingPackageError(f"The {module} Bible text", package)
     return out
 
 

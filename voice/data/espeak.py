@@ -12,6 +12,7 @@ import soundfile as sf
 import soxr
 
 from voice.audio import SAMPLE_RATE
+from voice.data.synth import trim_silence
 from voice.data.system import require_program
 
 BASE_VOICES = ("es", "es-419")
@@ -56,8 +57,4 @@ def synthesize(text: str, voice: EspeakVoice) -> np.ndarray:
         )
         audio, rate = sf.read(tmp.name, dtype="float32")
     audio = soxr.resample(audio, rate, SAMPLE_RATE) if rate != SAMPLE_RATE else audio
-    loud = np.flatnonzero(np.abs(audio) > 0.01)
-    if loud.size:
-        pad = SAMPLE_RATE // 10
-        audio = audio[max(0, loud[0] - pad): loud[-1] + pad]
-    return audio.astype(np.float32)
+    return trim_silence(audio).astype(np.float32)

@@ -7,35 +7,41 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from pathlib import Path
 
-import soundfile as sf
-
+from voice.audio import SAMPLE_RATE, load_audio
 from voice.data.manifest import write_jsonl
 from voice.errors import VoiceInputError
 
 CV_SPLITS = ("train", "dev", "test")
 
 
-def _duration(path: Path) -> float:
-    try:
-        return round(sf.info(str(path)).duration, 3)
-    except (sf.LibsndfileError, RuntimeError) as error:
-        raise VoiceInputError(path, f"not a readable audio file ({error})") from None
-
-
 def _rows(pairs: list[tuple[Path, str, str]], out: Path, source: str) -> list[dict]:
-    rows, missing = [], 0
+    """Manifest rows for the readable files; unreadable ones are reported and skipped."""
+    rows, skipped = [], 0
     for audio, text, speaker in pairs:
-        if not audio.exists():
-            missing += 1
+        try:
+            seconds = len(load_audio(audio)) / SAMPLE_RATE
+        except VoiceInputError as error:
+            print(f"voice: skipped {error}", file=sys.stderr, flush=True)
+            skipped += 1
             continue
         rows.append({"audio": os.path.relpath(audio.resolve(), out.resolve()),
-                     "text": text, "duration": _duration(audio), "speaker": speaker,
+                     "text": text, "duration": round(seconds, 3), "speaker": speaker,
                      "source": source})
-    if missing:
-        print(f"voice: {missing} listed audio file(s) missing, skipped", flush=True)
+    if skipped:
+        print(f"voice: {skipped} of {len(pairs)} listed file(s) skipped", file=sys.stderr)
     return rows
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise VoiceInputError(path, "no such file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise VoiceInputError(path, "not UTF-8 text") from None
 
 
 def import_common_voice(folder: Path, out: Path, name: str = "cv") -> dict:
@@ -47,8 +53,10 @@ def import_common_voice(folder: Path, out: Path, name: str = "cv") -> dict:
         tsv = folder / f"{split}.tsv"
         if not tsv.exists():
             continue
-        with tsv.open(encoding="utf-8", newline="") as f:
-            table = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+        table = list(csv.DictReader(_read_text(tsv).splitlines(), delimiter="\t",
+                                    quoting=csv.QUOTE_NONE))
+        if table and not {"path", "sentence"} <= table[0].keys():
+            raise VoiceInputError(tsv, "has no `path` and `sentence` columns")
         pairs = [(folder / "clips" / r["path"], r["sentence"].strip(), r.get("client_id", ""))
                  for r in table if r.get("sentence", "").strip()]
         rows = _rows(pairs, out, f"commonvoice/{split}")
@@ -60,10 +68,8 @@ def import_common_voice(folder: Path, out: Path, name: str = "cv") -> dict:
 
 def import_list(listing: Path, out: Path, name: str) -> dict:
     """Lines of `audio<TAB>text` (paths relative to the list's folder) -> NAME.jsonl."""
-    if not listing.exists():
-        raise VoiceInputError(listing, "no such file")
     pairs = []
-    for number, line in enumerate(listing.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(_read_text(listing).splitlines(), 1):
         if not line.strip():
             continue
         if "\t" not in line:

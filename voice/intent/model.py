@@ -54,7 +54,7 @@ class IntentNet(nn.Module):
         h, _ = self.rnn(packed)
         h, _ = pad_packed_sequence(h, batch_first=True, total_length=steps)
         h = self.dropout(h)
-        mask = torch.arange(steps)[None] < lengths[:, None]
+        mask = torch.arange(steps, device=lengths.device)[None] < lengths[:, None]
         scores = self.attention(h).squeeze(-1).masked_fill(~mask, float("-inf"))
         pooled = (scores.softmax(-1).unsqueeze(-1) * h).sum(1)
         return self.intent_head(pooled), self.tag_head(h)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +17,9 @@ from voice.models import find_model
 @dataclass
 class Parse:
     text: str
-    intent: str
+    intent: str | None  # None: nothing to parse
     slots: dict[str, str] = field(default_factory=dict)
     confidence: float = 0.0
-    ms: float = 0.0
 
     def to_dict(self) -> dict:
         return {"text": self.text, "intent": self.intent, "slots": self.slots,
@@ -54,13 +52,11 @@ class IntentParser:
 
     def parse(self, text: str) -> Parse:
         """Slot values are the words of the input that the tagger marked, as typed."""
-        start = time.perf_counter()
         tokens = tokenize(text)
         if not tokens:
-            return Parse(text, "", {}, 0.0)
+            return Parse(text, None)
         intent, confidence, labels = self.label([w for w, _, _ in tokens])
         slots: dict[str, str] = {}
         for first, end, name in sorted(spans(labels)):
             slots.setdefault(name, text[tokens[first][1]:tokens[end - 1][2]])
-        return Parse(text, intent, slots, confidence,
-                     round(1000 * (time.perf_counter() - start), 2))
+        return Parse(text, intent, slots, confidence)

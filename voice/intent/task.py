@@ -14,7 +14,7 @@ from voice.checkpoint import save_model
 from voice.data.manifest import read_jsonl
 from voice.intent.data import IntentBatch, Vocab, Vocabs, bio_tags, recogniser_style
 from voice.intent.model import IntentModelConfig, IntentNet
-from voice.train import TrainConfig
+from voice.train import TrainConfig, to_device
 
 Example = tuple[list[str], list[str], str]
 
@@ -107,7 +107,7 @@ class IntentTask:
         out = []
         for start in range(0, len(examples), 256):
             chunk = examples[start:start + 256]
-            batch = self.vocabs.encode(chunk)
+            batch = to_device(self.vocabs.encode(chunk), next(model.parameters()).device)
             intents, tags = model(batch.words, batch.chars, batch.lengths)
             for b, (words, _, _) in enumerate(chunk):
                 out.append((self.vocabs.intents.items[int(intents[b].argmax())],

@@ -1,0 +1,55 @@
+"""The models in models/ do their job on held-out data (they are committed, so these always run)."""
+
+from pathlib import Path
+
+import pytest
+
+from voice.audio import load_audio
+from voice.metrics import error_rates
+
+SAMPLES = Path("assets/samples")
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    from voice.asr.recognizer import Recognizer
+
+    return Recognizer.load()
+
+
+def _samples() -> list[tuple[Path, str]]:
+    rows = (SAMPLES / "transcripts.tsv").read_text().splitlines()[1:]
+    return [(SAMPLES / r.split("\t")[0], r.split("\t")[1]) for r in rows]
+
+
+def test_recogniser_on_bundled_real_recordings(recognizer):
+    """Real human speech (Asterisk dev prompts, never trained on)."""
+    paths, references = zip(*_samples(), strict=True)
+    hypotheses = [recognizer.recognize(load_audio(p)).text for p in paths]
+    assert error_rates(list(references), hypotheses)["cer"] <= CER_FLOOR
+
+
+def test_streaming_agrees_with_whole_utterance(recognizer):
+    from voice.asr.evaluate import stream_transcribe
+    from voice.asr.stream import StreamConfig, StreamingRecognizer
+
+    streamer = StreamingRecognizer(recognizer, StreamConfig(chunk=0.32, lookahead=0.64))
+    for path, _ in _samples():
+        audio = load_audio(path)
+        offline = recognizer.recognize(audio).text
+        streamed = stream_transcribe(streamer, audio)
+        assert error_rates([offline], [streamed])["cer"] <= 5.0, (offline, streamed)
+
+
+def test_intent_parser_on_commands_no_template_wrote():
+    from voice.intent.parser import IntentParser
+
+    parser = IntentParser.load()
+    cases = [("Enciende la luz de la cocina", "HassTurnOn", {"area": "cocina"}),
+             ("apaga la tele del salon", "HassTurnOff", {"area": "salon"}),
+             ("pon un temporizador de diez minutos", "HassStartTimer", {"minutes": "diez"})]
+    for text, intent, slots in cases:
+        result = parser.parse(text)
+        assert result.intent == intent, (text, result)
+        for name, value in slots.items():
+            assert result.slots.get(name) == value, (text, result)
