@@ -8,6 +8,7 @@ from voice.audio import load_audio
 from voice.metrics import error_rates
 
 SAMPLES = Path("assets/samples")
+CER_FLOOR = 15.0  # the issue's bar for the bundled real recordings
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +46,15 @@ def test_intent_parser_on_commands_no_template_wrote():
     from voice.intent.parser import IntentParser
 
     parser = IntentParser.load()
-    cases = [("Enciende la luz de la cocina", "HassTurnOn", {"area": "cocina"}),
-             ("apaga la tele del salon", "HassTurnOff", {"area": "salon"}),
-             ("pon un temporizador de diez minutos", "HassStartTimer", {"minutes": "diez"})]
-    for text, intent, slots in cases:
+    # (text, intent, words that must land in some slot): "luz de la cocina" may be read as a
+    # device name or as an area; either way "cocina" must be captured.
+    cases = [("Enciende la luz de la cocina", "HassTurnOn", ["cocina"]),
+             ("apaga la tele del salon", "HassTurnOff", ["tele", "salon"]),
+             ("pon un temporizador de diez minutos", "HassStartTimer", ["diez"]),
+             ("baja la persiana del dormitorio", "HassTurnOff", ["persiana", "dormitorio"])]
+    for text, intent, words in cases:
         result = parser.parse(text)
         assert result.intent == intent, (text, result)
-        for name, value in slots.items():
-            assert result.slots.get(name) == value, (text, result)
+        captured = " ".join(result.slots.values())
+        assert all(word in captured for word in words), (text, result)
+    assert parser.parse("¿?").intent is None

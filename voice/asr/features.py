@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,9 @@ class FeatureSet:
             feats = parallel_map(_features, audio, f"features {manifest.name}", jobs)
             offsets = np.concatenate([[0], np.cumsum([len(f) for f in feats])])
             # temp file + rename: a training run reading the old cache keeps its own copy
-            tmp_data, tmp_index = data.with_suffix(".tmp.npy"), index.with_suffix(".tmp")
+            # per-process names: torchrun ranks may build the same cache at once
+            tmp_data = data.with_suffix(f".{os.getpid()}.tmp.npy")
+            tmp_index = index.with_suffix(f".{os.getpid()}.tmp")
             np.save(tmp_data, np.concatenate(feats) if feats else np.zeros((0, N_MELS), np.float16))
             tmp_index.write_text(json.dumps({"offsets": offsets.tolist(),
                                              "texts": [r["text"] for r in rows]}))
