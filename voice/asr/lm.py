@@ -47,9 +47,10 @@ class WordLM:
         return cls({"1": dict(uni), "2": keep(bi), "3": keep(tri)})
 
     def save(self, path: str | Path) -> None:
-        data = {"1": self.uni, "2": self.bi, "3": self.tri}
-        with gzip.open(path, "wt", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+        data = json.dumps({"1": self.uni, "2": self.bi, "3": self.tri}, ensure_ascii=False,
+                          separators=(",", ":"), sort_keys=True)
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+            f.write(data.encode("utf-8"))  # mtime=0: the same LM gives the same bytes
 
     @classmethod
     def load(cls, path: str | Path) -> WordLM:
