@@ -62,3 +62,11 @@ def test_recipe_typos_are_errors(tmp_path):
     with pytest.raises(VoiceError, match="unknown option.*epochz"):
         load_recipe(recipe, TrainConfig)
     assert from_dict(TrainConfig, {"lr": 0.5}).lr == 0.5
+
+
+def test_time_budget_ends_with_an_evaluation_and_export(tmp_path):
+    task = ToyTask()
+    train(task, _config(tmp_path, epochs=50, eval_every=10_000, max_minutes=1e-6))
+    log = (tmp_path / "run" / "log.jsonl").read_text().splitlines()
+    assert sum('"eval"' in line for line in log) == 1
+    assert '"step": 1,' in log[-1] and (tmp_path / "model" / "model.safetensors").exists()

@@ -185,7 +185,9 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                 out_of_time = bool(config.max_minutes) and \
                     time.monotonic() - started > config.max_minutes * 60
                 out_of_time, stop.requested = _agree(out_of_time, stop.requested, world, device)
-                if state["step"] % config.eval_every == 0 and evaluate():
+                # evaluate on schedule, and once more when the time budget runs out, so the
+                # last steps count towards the exported model
+                if (state["step"] % config.eval_every == 0 or out_of_time) and evaluate():
                     finished = True
                 if state["step"] % config.checkpoint_every == 0 or stop.requested or \
                         out_of_time or finished:
