@@ -69,11 +69,13 @@ class Recognizer:
                                BeamConfig(**config.get("decode", {})), bias_names)
         return cls(model, vocab, beam)
 
+    def greedy(self, log_probs: torch.Tensor) -> str:
+        """(T, V) log-probabilities -> best-path text (fast: streaming partials use it)."""
+        return greedy(log_probs[None], torch.tensor([len(log_probs)]), self.vocab)[0]
+
     def decode(self, log_probs: torch.Tensor) -> str:
         """(T, V) log-probabilities -> text, with the beam decoder when one is loaded."""
-        if self.beam is not None:
-            return self.beam.decode(log_probs)
-        return greedy(log_probs[None], torch.tensor([len(log_probs)]), self.vocab)[0]
+        return self.beam.decode(log_probs) if self.beam is not None else self.greedy(log_probs)
 
     @torch.no_grad()
     def log_probs(self, audio: np.ndarray) -> torch.Tensor:

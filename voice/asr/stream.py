@@ -16,7 +16,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr.decode import greedy
 from voice.asr.model import CtcRecognizer, Subsample
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer, Transcript
 from voice.audio import HOP_LENGTH, SAMPLE_RATE, WIN_LENGTH, LogMel
@@ -89,9 +88,6 @@ class StreamingRecognizer:
             x = torch.cat([torch.cat([head, tail], 1), back.flip(1)], -1)
         return self.model.head(x)[0].log_softmax(-1)
 
-    def _text(self, log_probs: torch.Tensor) -> str:
-        return greedy(log_probs[None], torch.tensor([len(log_probs)]), self.recognizer.vocab)[0]
-
     def feed(self, block: np.ndarray) -> str | None:
         """Add audio; returns the new partial text whenever a chunk was committed."""
         start = time.perf_counter()
@@ -107,7 +103,7 @@ class StreamingRecognizer:
             log_probs = self._run(window, self.chunk)
             self.committed.append(log_probs[: self.chunk])
             self.done += self.chunk
-        self.partial = self._text(torch.cat([*self.committed, log_probs[self.chunk:]]))
+        self.partial = self.recognizer.greedy(torch.cat([*self.committed, log_probs[self.chunk:]]))
         self.compute_seconds += time.perf_counter() - start
         return self.partial
 
