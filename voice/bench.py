@@ -12,6 +12,7 @@ import torch
 from voice.asr.recognizer import Recognizer
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.data.manifest import read_jsonl
+from voice.mt.translator import Translator
 
 
 def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 3,
@@ -31,3 +32,27 @@ def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 
     return {"stage": "asr", "threads": threads, "files": len(audio),
             "audio_seconds": round(seconds, 1), "rtf_median": round(statistics.median(rtfs), 4),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def bench_mt(translator: Translator, manifest: Path, runs: int = 3,
+             limit: int = 400) -> list[dict]:
+    """Batched greedy throughput on 2 threads and one-sentence beam-5 latency on 1 thread, over
+    the short (non-Bible) dev sentences."""
+    texts = [r["es"] for r in read_jsonl(manifest) if r.get("source") != "bible"][:limit]
+    translator.translate(texts[:8], beam=1)  # warm-up
+    torch.set_num_threads(2)
+    rates = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        translator.translate(texts, beam=1)
+        rates.append(len(texts) / (time.perf_counter() - start))
+    torch.set_num_threads(1)
+    times = []
+    for text in texts[:100]:
+        start = time.perf_counter()
+        translator.translate([text], beam=5)
+        times.append(1000 * (time.perf_counter() - start))
+    return [{"stage": "mt", "decoder": "greedy", "threads": 2, "sentences": len(texts),
+             "sentences_per_s_median": round(statistics.median(rates), 1)},
+            {"stage": "mt", "decoder": "beam5", "threads": 1, "sentences": len(times),
+             "ms_per_sentence_median": round(statistics.median(times), 2)}]

@@ -98,6 +98,7 @@ def data_import(
 class Trainable(StrEnum):
     asr = "asr"
     lm = "lm"
+    mt = "mt"
     intent = "intent"
 
 
@@ -115,9 +116,15 @@ def train(
     from voice.asr.task import AsrRecipe, AsrTask
     from voice.config import load_recipe
     from voice.intent.task import IntentRecipe, IntentTask
+    from voice.mt.task import MtRecipe, MtTask
     from voice.train import train as run_training
 
-    if model is Trainable.intent:
+    if model is Trainable.mt:
+        config = load_recipe(recipe, MtRecipe)
+        _require_manifests([config.data.train, config.data.dev], "mt")
+        torch.manual_seed(config.train.seed)
+        task = MtTask(config)
+    elif model is Trainable.intent:
         config = load_recipe(recipe, IntentRecipe)
         _require_manifests([config.data.train, config.data.dev], "intent")
         torch.manual_seed(config.train.seed)
@@ -213,6 +220,199 @@ def intent(
         print(json.dumps(parser.parse(line).to_dict(), ensure_ascii=False), flush=True)
 
 
+class Format(StrEnum):
+    jsonl = "jsonl"
+    txt = "txt"
+    srt = "srt"
+    vtt = "vtt"
+    wav = "wav"
+
+
+@app.command("translate")
+def translate(
+    audio: Annotated[list[Path], typer.Argument(help="Spanish recordings (any format ffmpeg "
+                                                     "reads).")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder; without it "
+                                             "the JSON lines go to stdout.")] = None,
+    formats: Annotated[list[Format] | None, typer.Option(
+        "--format", help="Outputs per input (repeatable; default all).")] = None,
+    jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
+    resume: Annotated[bool, typer.Option(help="Skip inputs whose outputs all exist.")] = False,
+    beam: Annotated[int, typer.Option(help="Translation beam size (1: greedy).")] = 5,
+) -> None:
+    """Spanish speech -> English: JSON, TXT, SRT and VTT subtitles and English speech (WAV)
+    per input, cut at pauses. A bad file is reported and the rest go on."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from voice.batch import FORMATS, BatchConfig, check_names, outputs_for, translate_files
+    from voice.models import find_model
+
+    find_model("asr-es"), find_model("mt-es-en")
+    chosen = tuple(f for f in FORMATS if f in {f.value for f in formats or []}) or FORMATS
+    if out is None:
+        chosen = ("jsonl",)
+    check_names(audio)
+    todo = [p for p in audio if not (resume and out is not None and all(
+        t.exists() for t in outputs_for(p, out, chosen).values()))]
+    if len(todo) < len(audio):
+        _log(f"voice: resuming: {len(audio) - len(todo)} of {len(audio)} input(s) already done")
+    failed, seconds, start = 0, 0.0, time.perf_counter()
+    columns = (TextColumn("translate"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("translate", total=len(todo), rate="")
+        for _path, result, error in translate_files(todo, out, BatchConfig(formats=chosen,
+                                                                          beam=beam), jobs):
+            if error:
+                failed += 1
+                progress.console.print(f"voice: error: {error}", markup=False, highlight=False,
+                                       soft_wrap=True)
+            else:
+                seconds += result["seconds"]
+                if out is None:
+                    print(json.dumps(result, ensure_ascii=False), flush=True)
+            speed = seconds / max(1e-9, time.perf_counter() - start)
+            progress.update(bar, advance=1, rate=f"{speed:.1f} audio-s/s")
+    if out is not None:
+        _log(f"voice: {len(todo) - failed} translated into {out}/ "
+             f"({', '.join(chosen)}; {seconds:.1f} s of audio)")
+    if failed:
+        _log(f"voice: {failed} of {len(audio)} input(s) failed")
+        raise typer.Exit(1)
+
+
+class Mode(StrEnum):
+    translate = "translate"
+    transcribe = "transcribe"
+
+
+@app.command()
+def listen(
+    mode: Annotated[Mode, typer.Option(help="What to do with each utterance.")] = Mode.translate,
+    input_file: Annotated[Path | None, typer.Option(
+        "--input", help="Play this recording in at real-time pace instead of the microphone.")
+    ] = None,
+    speak: Annotated[bool, typer.Option(help="Say the English out loud.")] = True,
+    vad: Annotated[str, typer.Option(help="Voice activity detector: silero or webrtc.")] =
+        "silero",
+    device: Annotated[str | None, typer.Option(help="Input device (python -m sounddevice).")] =
+        None,
+) -> None:
+    """Live: microphone (or --input) -> Spanish text -> English text and speech. One JSON line
+    per utterance on stdout, partial text on stderr; Ctrl-C stops."""
+    from voice.asr.recognizer import Recognizer
+    from voice.endpoint import EndpointConfig
+    from voice.pipeline import LiveConfig, LivePipeline, Microphone, Replay
+
+    if vad not in ("silero", "webrtc"):
+        raise VoiceError(f"--vad {vad}: use silero or webrtc")
+    config = LiveConfig(endpoint=EndpointConfig(vad=vad))
+    respond, speaker, play = None, None, None
+    if mode is Mode.translate:
+        from voice.mt.translator import Translator
+        from voice.tts import Speaker
+        from voice.tts import play as play_speech
+
+        translator = Translator.load()
+
+        def respond(utterance):
+            utterance.en = translator.translate([utterance.es], config.beam)[0]
+            return utterance.en
+
+        if speak:
+            speaker, play = Speaker("en"), play_speech
+    source = Replay(input_file) if input_file else Microphone(
+        int(device) if device and device.isdigit() else device)
+    live = sys.stderr.isatty()
+
+    def partial(text: str) -> None:
+        if live:
+            print(f"\r\x1b[K… {text[-100:]}", end="", file=sys.stderr, flush=True)
+
+    def result(utterance) -> None:
+        if live:
+            print("\r\x1b[K", end="", file=sys.stderr)
+        print(json.dumps(utterance.to_dict(), ensure_ascii=False), flush=True)
+
+    pipeline = LivePipeline(Recognizer.load(), config, respond, speaker, play, partial, result)
+    try:
+        stats = pipeline.run(source)
+    except KeyboardInterrupt:
+        pipeline.stop()
+        stats = pipeline.stats
+    _log("voice: " + json.dumps(stats.summary()))
+
+
+@app.command()
+def speak(
+    text: Annotated[str, typer.Argument(help="What to say.")],
+    lang: Annotated[str, typer.Option(help="en or es (or any espeak-ng voice).")] = "en",
+    out: Annotated[Path | None, typer.Option(help="Write a WAV file instead of playing.")] =
+        None,
+    rate: Annotated[int, typer.Option(help="Words per minute.")] = 170,
+    voice: Annotated[str | None, typer.Option(help="espeak-ng voice, e.g. en-us+f3.")] = None,
+) -> None:
+    """Text -> speech through the speaker, or into a WAV file."""
+    import soundfile as sf
+
+    from voice.tts import Speaker, play
+
+    speech = Speaker(lang, rate, voice).render(text)
+    if out is None:
+        play(speech)
+        return
+    tmp = out.with_name(f".{out.name}.tmp")
+    sf.write(tmp, speech.samples, speech.rate, format="WAV", subtype="PCM_16")
+    tmp.replace(out)
+    _log(f"voice: wrote {out} ({speech.seconds:.1f} s)")
+
+
+@app.command("translate-text")
+def translate_text(
+    text: Annotated[str | None, typer.Argument(help="Spanish text; none: one line per stdin "
+                                                    "line.")] = None,
+    beam: Annotated[int, typer.Option(help="Beam size (1: greedy).")] = 5,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """Spanish text -> English text, one line out per line in."""
+    from voice.mt.translator import Translator
+
+    translator = Translator.load(model_dir)
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        print(translator.translate([line], beam)[0], flush=True)
+
+
+class MtBaseline(StrEnum):
+    apertium = "apertium"
+
+
+@eval_app.command("mt")
+def eval_mt(
+    manifest: Annotated[Path, typer.Option(help="Spanish/English pairs.")] = Path(
+        "data/mt/dev.jsonl"),
+    baseline: Annotated[MtBaseline | None, typer.Option(
+        help="Also score a baseline on the same sentences.")] = None,
+    beam: Annotated[int, typer.Option(help="Beam size (1: greedy).")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """BLEU/chrF per source of the pairs (asterisk, homeassistant, bible), on clean and
+    recogniser-style input, with numbers and home names kept, beside Apertium."""
+    from voice.mt.evaluate import evaluate
+    from voice.mt.translator import Translator
+
+    _require_manifests([manifest], "mt")
+    translator = Translator.load(model_dir)
+    rows = []
+    for row in evaluate(translator, manifest, beam, baseline is not None):
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if not as_json:
+        _table(rows)
+
+
 @eval_app.command("intent")
 def eval_intent(
     manifest: Annotated[Path, typer.Option(help="Labelled commands.")] = Path(
@@ -299,6 +499,22 @@ def bench_asr(
     recognizer = Recognizer.load(model_dir)
     for threads in (1, 2):
         print(json.dumps(run_bench(recognizer, manifest, threads, runs)), flush=True)
+
+
+@bench_app.command("mt")
+def bench_mt(
+    manifest: Annotated[Path, typer.Option(help="Sentences to translate.")] = Path(
+        "data/mt/dev.jsonl"),
+    runs: Annotated[int, typer.Option(help="Repetitions; the median is reported.")] = 3,
+    model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
+) -> None:
+    """Translator speed: batched greedy sentences/s on 2 threads, beam 5 ms per sentence on 1."""
+    from voice.bench import bench_mt as run_bench
+    from voice.mt.translator import Translator
+
+    _require_manifests([manifest], "mt")
+    for row in run_bench(Translator.load(model_dir), manifest, runs):
+        print(json.dumps(row), flush=True)
 
 
 def _table(rows: list[dict]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from voice.errors import VoiceError
 
 REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
-RECIPES = {"asr-es": "asr", "intent-es": "intent"}
+RECIPES = {"asr-es": "asr", "mt-es-en": "mt", "intent-es": "intent"}
 
 
 def models_dir() -> Path:

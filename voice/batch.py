@@ -1,0 +1,166 @@
+"""`voice translate`: recordings -> Spanish and English text, subtitles and English speech.
+
+Each file is cut at pauses by the live endpointer, each segment recognised whole (word times)
+and all segments translated in one batch. Outputs are written atomically, JSON last, so a
+file whose outputs all exist is finished (`--resume` skips it) and a killed run loses nothing
+that was finished. Several processes (`--jobs`) each load the models once.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from voice.asr.recognizer import Recognizer
+from voice.audio import SAMPLE_RATE, load_audio
+from voice.endpoint import EndpointConfig, segments
+from voice.errors import VoiceError, VoiceInputError
+from voice.mt.translator import Translator
+from voice.subtitles import Cue, srt, vtt
+from voice.tts import Speaker, Speech
+
+FORMATS = ("txt", "srt", "vtt", "wav", "jsonl")  # jsonl last: its presence marks completion
+
+
+@dataclass
+class BatchConfig:
+    formats: tuple[str, ...] = FORMATS
+    beam: int = 5
+    asr_model: Path | None = None
+    mt_model: Path | None = None
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+
+
+class FileTranslator:
+    """The stages for one process: recogniser, translator and (for WAV output) speaker."""
+
+    def __init__(self, config: BatchConfig) -> None:
+        self.config = config
+        self.recognizer = Recognizer.load(config.asr_model)
+        self.translator = Translator.load(config.mt_model)
+        self.speaker = Speaker("en") if "wav" in config.formats else None
+
+    def translate(self, path: Path) -> tuple[dict, dict[str, bytes]]:
+        """(DESIGN section 5 result, {format: file content}) for one recording."""
+        audio = load_audio(path)
+        rows = []
+        for segment in segments(audio, self.config.endpoint):
+            transcript = self.recognizer.recognize(segment.samples)
+            if not transcript.text:
+                continue
+            words = [(segment.start + w.start, segment.start + w.end) for w in transcript.words]
+            start, end = (words[0][0], words[-1][1]) if words else (segment.start, segment.end)
+            rows.append({"start": round(start, 2), "end": round(end, 2), "es": transcript.text})
+        for row, english in zip(rows, self.translator.translate([r["es"] for r in rows],
+                                                                self.config.beam), strict=True):
+            row["en"] = english
+        result = {"file": str(path), "es": " ".join(r["es"] for r in rows),
+                  "en": " ".join(r["en"] for r in rows), "segments": rows,
+                  "seconds": round(len(audio) / SAMPLE_RATE, 2)}
+        return result, self._render(result)
+
+    def _render(self, result: dict) -> dict[str, bytes]:
+        cues = [Cue(r["start"], r["end"], r["en"]) for r in result["segments"]]
+        makers = {
+            "jsonl": lambda: json.dumps(result, ensure_ascii=False) + "\n",
+            "txt": lambda: "".join(r["en"] + "\n" for r in result["segments"]),
+            "srt": lambda: srt(cues),
+            "vtt": lambda: vtt(cues),
+            "wav": lambda: self._speech(result),
+        }
+        out = {}
+        for name in self.config.formats:
+            content = makers[name]()
+            out[name] = content if isinstance(content, bytes) else content.encode("utf-8")
+        return out
+
+    def _speech(self, result: dict) -> bytes:
+        """English speech, each segment starting at its Spanish start time (or right after the
+        previous one, when that runs longer)."""
+        pieces: list[tuple[float, Speech]] = []
+        cursor = 0.0
+        for row in result["segments"]:
+            speech = self.speaker.render(row["en"])
+            start = max(row["start"], cursor)
+            pieces.append((start, speech))
+            cursor = start + speech.seconds
+        rate = pieces[0][1].rate if pieces else 22_050
+        track = np.zeros(int(max(cursor, result["seconds"]) * rate) + 1, np.float32)
+        for start, speech in pieces:
+            at = int(start * rate)
+            track[at:at + len(speech.samples)] = speech.samples
+        buffer = io.BytesIO()
+        sf.write(buffer, track, rate, format="WAV", subtype="PCM_16")
+        return buffer.getvalue()
+
+
+def outputs_for(path: Path, out: Path, formats: tuple[str, ...]) -> dict[str, Path]:
+    return {name: out / f"{path.stem}.{name}" for name in formats}
+
+
+def write_atomically(files: dict[str, bytes], targets: dict[str, Path]) -> None:
+    for name in FORMATS:  # jsonl last
+        if name in files:
+            tmp = targets[name].with_name(f".{targets[name].name}.tmp")
+            tmp.write_bytes(files[name])
+            tmp.replace(targets[name])
+
+
+def check_names(paths: list[Path]) -> None:
+    """Outputs are named after the input's stem: two inputs must not share one."""
+    seen: dict[str, Path] = {}
+    for path in paths:
+        if path.stem in seen and seen[path.stem] != path:
+            raise VoiceError(f"{seen[path.stem]} and {path} would write the same outputs "
+                             f"({path.stem}.*): translate them in separate runs or rename one")
+        seen[path.stem] = path
+
+
+_worker: FileTranslator | None = None
+
+
+def _start_worker(config: BatchConfig, threads: int) -> None:
+    import torch
+
+    global _worker
+    torch.set_num_threads(threads)
+    _worker = FileTranslator(config)
+
+
+def _work(path: Path, out: Path | None) -> tuple[Path, dict | None, str | None]:
+    """(path, result, error); the outputs are on disk before this returns."""
+    try:
+        result, files = _worker.translate(path)
+    except VoiceInputError as error:
+        return path, None, str(error)
+    if out is not None:
+        write_atomically(files, outputs_for(path, out, _worker.config.formats))
+    return path, result, None
+
+
+def translate_files(paths: list[Path], out: Path | None, config: BatchConfig,
+                    jobs: int = 1) -> Iterator[tuple[Path, dict | None, str | None]]:
+    """(path, result or None, error or None) per file, as files finish."""
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    cores = os.cpu_count() or 1
+    if jobs <= 1 or len(paths) <= 1:
+        _start_worker(config, cores)
+        for path in paths:
+            yield _work(path, out)
+        return
+    jobs = min(jobs, len(paths))
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+                             initargs=(config, max(1, cores // jobs))) as pool:
+        futures = [pool.submit(_work, path, out) for path in paths]
+        for future in futures:
+            yield future.result()

@@ -1,0 +1,1 @@
+"""Spanish -> English translation: GRU encoder-decoder with attention."""

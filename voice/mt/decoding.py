@@ -1,0 +1,86 @@
+"""Batched greedy and beam search with length normalisation (Wu et al., 2016)."""
+
+from __future__ import annotations
+
+import torch
+
+from voice.mt.model import Seq2Seq
+from voice.mt.tokenizer import BOS, EOS, PAD, UNK
+
+_NEVER = (PAD, BOS, UNK)
+
+
+def _max_len(lengths: torch.Tensor) -> int:
+    return int(lengths.max()) * 2 + 10
+
+
+def _select(state, index: torch.Tensor):
+    """Reorder the batch dimension (dim 1) of a GRU state or an LSTM (h, c) pair."""
+    if isinstance(state, tuple):
+        return tuple(s.index_select(1, index) for s in state)
+    return state.index_select(1, index)
+
+
+def _strip(rows: torch.Tensor) -> list[list[int]]:
+    """Token ids up to the first EOS, without the leading BOS."""
+    out = []
+    for row in rows.tolist():
+        row = row[1:]
+        out.append([t for t in row[: row.index(EOS)] if t != PAD] if EOS in row else row)
+    return out
+
+
+@torch.no_grad()
+def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
+    memory, key, mask, state = model.encode(src, lengths)
+    tokens = torch.full((src.size(0), 1), BOS, dtype=torch.long, device=src.device)
+    done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
+    for _ in range(_max_len(lengths)):
+        logits, state = model.decode(tokens[:, -1:], memory, key, mask, state)
+        logits = logits[:, -1]
+        logits[:, _NEVER] = -torch.inf
+        step = logits.argmax(-1).masked_fill(done, PAD)
+        tokens = torch.cat([tokens, step[:, None]], 1)
+        done |= step == EOS
+        if done.all():
+            break
+    return _strip(tokens)
+
+
+@torch.no_grad()
+def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 5,
+                alpha: float = 0.6) -> list[list[int]]:
+    """The best hypothesis per sentence by log-probability / ((5 + length) / 6) ** alpha.
+
+    Finished hypotheses stay in the beam, extended by PAD at no cost, so each sentence keeps
+    exactly `beam` live rows and the whole batch moves in step.
+    """
+    batch, device = src.size(0), src.device
+    memory, key, mask, state = model.encode(src, lengths)
+    memory, key, mask = (t.repeat_interleave(beam, 0) for t in (memory, key, mask))
+    state = _select(state, torch.arange(batch, device=device).repeat_interleave(beam))
+    tokens = torch.full((batch * beam, 1), BOS, dtype=torch.long, device=device)
+    scores = torch.full((batch, beam), -torch.inf, device=device)
+    scores[:, 0] = 0.0  # all rows start identical: keep one
+    done = torch.zeros(batch * beam, dtype=torch.bool, device=device)
+    length = torch.zeros(batch * beam, device=device)
+    for _ in range(_max_len(lengths)):
+        logits, state = model.decode(tokens[:, -1:], memory, key, mask, state)
+        logp = logits[:, -1].float().log_softmax(-1)
+        logp[:, _NEVER] = -torch.inf
+        logp[done] = -torch.inf
+        logp[done, PAD] = 0.0
+        vocab = logp.size(-1)
+        top, index = (scores.view(-1, 1) + logp).view(batch, -1).topk(beam, -1)
+        rows = (torch.arange(batch, device=device)[:, None] * beam + index // vocab).view(-1)
+        step = (index % vocab).view(-1)
+        tokens = torch.cat([tokens.index_select(0, rows), step[:, None]], 1)
+        state = _select(state, rows)
+        length = length.index_select(0, rows) + (~done.index_select(0, rows)).float()
+        done = done.index_select(0, rows) | (step == EOS)
+        scores = top
+        if done.all():
+            break
+    normalised = scores / ((5 + length.view(batch, beam)) / 6) ** alpha
+    best = torch.arange(batch, device=device) * beam + normalised.argmax(-1)
+    return _strip(tokens.index_select(0, best))

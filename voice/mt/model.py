@@ -1,0 +1,97 @@
+"""GRU (or LSTM) encoder-decoder with multiplicative attention (Luong et al., 2015).
+
+The decoder runs without input feeding, so teacher-forced training is one recurrent call over
+the whole target, and attention is computed for all steps at once: fast on a CPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from voice.mt.tokenizer import PAD
+
+
+@dataclass
+class MtModelConfig:
+    vocab: int = 0  # set from the tokenizer
+    cell: str = "gru"  # gru | lstm
+    dim: int = 256  # embeddings (shared by source, target and output layer)
+    hidden: int = 256  # per encoder direction; the decoder has 2 * hidden
+    encoder_layers: int = 2
+    decoder_layers: int = 1
+    dropout: float = 0.2
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each sequence of a right-padded batch (B, T, ...) within its own length."""
+    steps = torch.arange(x.size(1), device=x.device)
+    index = (lengths[:, None] - 1 - steps).clamp(min=0)
+    index = torch.where(steps < lengths[:, None], index, steps)
+    return x.gather(1, index[:, :, None].expand_as(x))
+
+
+class Encoder(nn.Module):
+    """Bidirectional: the backward direction reads each sequence reversed within its length,
+    so right padding never reaches a real token's state (and no packing is needed)."""
+
+    def __init__(self, c: MtModelConfig) -> None:
+        super().__init__()
+        rnn = nn.GRU if c.cell == "gru" else nn.LSTM
+        sizes = [c.dim] + [2 * c.hidden] * (c.encoder_layers - 1)
+        self.forward_rnns = nn.ModuleList(rnn(s, c.hidden, batch_first=True) for s in sizes)
+        self.backward_rnns = nn.ModuleList(rnn(s, c.hidden, batch_first=True) for s in sizes)
+        self.dropout = nn.Dropout(c.dropout)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(memory (B, T, 2H), summary (B, 2H): last forward and first backward states)."""
+        for fwd, bwd in zip(self.forward_rnns, self.backward_rnns, strict=True):
+            x = self.dropout(x)
+            ahead, _ = fwd(x)
+            behind, _ = bwd(reverse_padded(x, lengths))
+            x = torch.cat([ahead, reverse_padded(behind, lengths)], -1)
+        last = ahead.gather(1, (lengths - 1)[:, None, None].expand(-1, 1, ahead.size(-1)))
+        return x, torch.cat([last[:, 0], x[:, 0, ahead.size(-1):]], -1)
+
+
+class Seq2Seq(nn.Module):
+    def __init__(self, c: MtModelConfig) -> None:
+        super().__init__()
+        self.config = c
+        self.embed = nn.Embedding(c.vocab, c.dim, padding_idx=PAD)
+        self.encoder = Encoder(c)
+        width = 2 * c.hidden
+        self.bridge = nn.Linear(width, width * c.decoder_layers)
+        rnn = nn.GRU if c.cell == "gru" else nn.LSTM
+        self.decoder = rnn(c.dim, width, c.decoder_layers, batch_first=True,
+                           dropout=c.dropout if c.decoder_layers > 1 else 0.0)
+        self.attend = nn.Linear(width, width, bias=False)  # Luong "general" score
+        self.combine = nn.Linear(2 * width, c.dim)
+        self.dropout = nn.Dropout(c.dropout)
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor):
+        """(memory, key, mask, initial decoder state) for a right-padded source batch."""
+        memory, summary = self.encoder(self.embed(src), lengths)
+        h0 = torch.tanh(self.bridge(summary)).view(src.size(0), self.config.decoder_layers, -1)
+        h0 = h0.transpose(0, 1).contiguous()
+        state = (h0, torch.zeros_like(h0)) if self.config.cell == "lstm" else h0
+        return memory, self.attend(memory), src != PAD, state
+
+    def decode(self, tokens: torch.Tensor, memory: torch.Tensor, key: torch.Tensor,
+               mask: torch.Tensor, state):
+        """Logits (B, U, V) for target tokens (B, U) and the new decoder state."""
+        out, state = self.decoder(self.dropout(self.embed(tokens)), state)
+        scores = out @ key.transpose(1, 2)  # (B, U, T)
+        weights = scores.masked_fill(~mask[:, None, :], -1e4).softmax(-1)
+        context = weights @ memory
+        hidden = torch.tanh(self.combine(self.dropout(torch.cat([out, context], -1))))
+        return F.linear(self.dropout(hidden), self.embed.weight), state
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor,
+                tgt_in: torch.Tensor) -> torch.Tensor:
+        memory, key, mask, state = self.encode(src, lengths)
+        logits, _ = self.decode(tgt_in, memory, key, mask, state)
+        return logits

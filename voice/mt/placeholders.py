@@ -1,0 +1,98 @@
+"""Numbers survive translation as placeholders: `<n0>`, `<n1>`... in, the same values out.
+
+The source may hold digits ("5", "7:30", "2,5") or, from the recogniser, Spanish number words
+("veinticinco"); both become placeholders, so the model never has to spell a number.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from num2words import num2words
+
+from voice.text import fold_accents, normalize_es
+
+PLACEHOLDER = re.compile(r"<n(\d+)>")
+_DIGITS = re.compile(r"\d+(?::\d\d|[.,]\d+)?")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ARTICLES = {"un", "una"}  # "un minuto" is "a minute" as often as "1 minute"
+MAX_SPOKEN = 2100
+
+
+@cache
+def _spoken_numbers() -> dict[tuple[str, ...], int]:
+    """Accent-folded Spanish number phrases -> value, e.g. ("treinta", "y", "dos") -> 32."""
+    table = {}
+    for value in range(MAX_SPOKEN + 1):
+        words = tuple(fold_accents(num2words(value, lang="es")).replace("-", " ").split())
+        if not (len(words) == 1 and words[0] in _ARTICLES):
+            table.setdefault(words, value)
+    return table
+
+
+def _canonical(number: str) -> str:
+    """One spelling for a value on both sides: a decimal comma becomes a point."""
+    return number.replace(",", ".")
+
+
+def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, digits) of the longest Spanish number phrases in text."""
+    table = _spoken_numbers()
+    longest = max(len(k) for k in table)
+    words = list(_WORD.finditer(text))
+    folded = [fold_accents(w.group().lower()) for w in words]
+    spans, i = [], 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            key = tuple(folded[i:i + n])
+            if key in table and key[-1] != "y":
+                spans.append((words[i].start(), words[i + n - 1].end(), str(table[key])))
+                i += n
+                break
+        else:
+            i += 1
+    return spans
+
+
+def mask(text: str) -> tuple[str, list[str]]:
+    """Replace every number in a Spanish text by a placeholder; returns (text, values)."""
+    spans = [(m.start(), m.end(), _canonical(m.group())) for m in _DIGITS.finditer(text)]
+    spans += [s for s in _spoken_spans(text)
+              if not any(a < s[1] and s[0] < b for a, b, _ in spans)]
+    values: list[str] = []
+    out, last = [], 0
+    for start, end, value in sorted(spans):
+        if value not in values:
+            values.append(value)
+        out += [text[last:start], f"<n{values.index(value)}>"]
+        last = end
+    return "".join(out + [text[last:]]), values
+
+
+def mask_target(text: str, values: list[str]) -> str:
+    """Replace the numbers of an English reference that the source also has."""
+    def sub(match: re.Match) -> str:
+        value = _canonical(match.group())
+        return f"<n{values.index(value)}>" if value in values else match.group()
+
+    return _DIGITS.sub(sub, text)
+
+
+def unmask(text: str, values: list[str]) -> str:
+    """Put the values back; a placeholder the source never had is dropped."""
+    def sub(match: re.Match) -> str:
+        index = int(match.group(1))
+        return values[index] if index < len(values) else ""
+
+    return re.sub(r"\s+", " ", PLACEHOLDER.sub(sub, text)).strip()
+
+
+def recogniser_style(masked: str, fold: bool = True) -> str:
+    """A masked source as the recogniser would write it (lowercase, no punctuation, maybe no
+    accents); placeholders are kept."""
+    parts = PLACEHOLDER.split(masked)
+    out = []
+    for i, part in enumerate(parts):
+        out.append(f"<n{part}>" if i % 2 else normalize_es(part, fold=fold))
+    return " ".join(p for p in out if p)

@@ -1,0 +1,62 @@
+"""sacreBLEU scores and the Apertium baseline, shared by training and `voice eval mt`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import sacrebleu
+
+from voice.errors import VoiceError
+
+_NUMBER = re.compile(r"\d+(?:[:.]\d+)?")
+
+
+def bleu_chrf(hypotheses: list[str], references: list[str]) -> dict[str, float]:
+    return {"bleu": round(sacrebleu.corpus_bleu(hypotheses, [references]).score, 2),
+            "chrf": round(sacrebleu.corpus_chrf(hypotheses, [references]).score, 2)}
+
+
+def numbers_kept(hypotheses: list[str], references: list[str]) -> float:
+    """Percent of the reference's digit numbers that appear in the hypothesis."""
+    total = kept = 0
+    for hyp, ref in zip(hypotheses, references, strict=True):
+        found = _NUMBER.findall(hyp)
+        for number in _NUMBER.findall(ref):
+            total += 1
+            if number in found:
+                found.remove(number)
+                kept += 1
+    return round(100 * kept / max(1, total), 2)
+
+
+def apertium(sentences: list[str]) -> list[str]:
+    """Rule-based translations from `apertium spa-eng` (unknown words unmarked)."""
+    try:
+        done = subprocess.run(["apertium", "-u", "spa-eng"], input="\n".join(sentences),
+                              capture_output=True, text=True, check=True)
+    except FileNotFoundError:
+        raise VoiceError("apertium is not installed: apt-get install apertium-eng-spa") from None
+    except subprocess.CalledProcessError as error:
+        raise VoiceError(f"apertium spa-eng failed: {error.stderr.strip()[:200]}") from None
+    lines = done.stdout.split("\n")
+    if len(lines) < len(sentences):
+        raise VoiceError("apertium spa-eng returned fewer lines than it was given")
+    return [line.strip() for line in lines[: len(sentences)]]
+
+
+def names_kept(hypotheses: list[str], references: list[str], names: list[str]) -> float:
+    """Percent of the known names (areas, devices...) in each reference found in its
+    hypothesis; longer names first, so "ceiling light" is not also counted as "light"."""
+    patterns = [re.compile(rf"\b{re.escape(n.lower())}\b")
+                for n in sorted(set(names), key=len, reverse=True)]
+    total = kept = 0
+    for hyp, ref in zip(hypotheses, references, strict=True):
+        ref, hyp = ref.lower(), hyp.lower()
+        for pattern in patterns:
+            if pattern.search(ref):
+                total += 1
+                kept += bool(pattern.search(hyp))
+                ref = pattern.sub(" ", ref)
+                hyp = pattern.sub(" ", hyp, count=1)
+    return round(100 * kept / max(1, total), 2)

@@ -1,0 +1,148 @@
+"""The translator as a trainer task: tokenizer, length-bucketed batches, smoothed loss, dev BLEU."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from voice.checkpoint import save_model
+from voice.data.manifest import read_jsonl
+from voice.mt.model import MtModelConfig, Seq2Seq
+from voice.mt.placeholders import mask, mask_target, recogniser_style
+from voice.mt.scoring import bleu_chrf
+from voice.mt.tokenizer import BOS, EOS, PAD, Tokenizer
+from voice.mt.translator import MAX_SOURCE, TOKENIZER, Translator
+from voice.train import TrainConfig
+
+
+@dataclass
+class MtDataConfig:
+    train: str = "data/mt/train.jsonl"
+    dev: str = "data/mt/dev.jsonl"
+    vocab_size: int = 8000
+    repeat: dict[str, float] = field(default_factory=dict)  # source -> copies (0.5: half)
+    max_tokens: int = 2500  # source + target tokens per batch
+    max_length: int = 80  # longer training pairs (in tokens) are left out
+    noisy: float = 0.5  # share of sources rewritten in recogniser style
+    dev_per_source: int = 400  # dev sentences per source scored during training
+
+
+@dataclass
+class MtRecipe:
+    data: MtDataConfig = field(default_factory=MtDataConfig)
+    model: MtModelConfig = field(default_factory=MtModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    label_smoothing: float = 0.1
+
+
+@dataclass
+class MtBatch:
+    src: torch.Tensor
+    lengths: torch.Tensor
+    tgt_in: torch.Tensor
+    tgt_out: torch.Tensor
+
+
+def _pad(rows: list[list[int]]) -> torch.Tensor:
+    out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = torch.tensor(row)
+    return out
+
+
+class MtTask:
+    def __init__(self, recipe: MtRecipe) -> None:
+        self.recipe = recipe
+        d = recipe.data
+        rows = list(read_jsonl(d.train))
+        sources = []  # (clean, recogniser style, recogniser style with accents) per pair
+        targets = []
+        for row in rows:
+            masked, values = mask(row["es"])
+            sources.append((masked, recogniser_style(masked), recogniser_style(masked, False)))
+            targets.append(mask_target(row["en"], values))
+        lines = [s for triple in sources for s in triple[:2]] + targets
+        self.tokenizer = Tokenizer.train(lines, d.vocab_size)
+        encoded = [self.tokenizer.encode(list(column)) for column in zip(*sources, strict=True)]
+        encoded_targets = self.tokenizer.encode(targets)
+        self.train: list[tuple[list[list[int]], list[int]]] = []
+        for i, row in enumerate(rows):
+            copies = d.repeat.get(row.get("source", ""), 1.0)
+            copies = int(copies) + ((i * 0.6180339887) % 1 < copies % 1)  # fraction: a fixed subset
+            variants = [column[i][: MAX_SOURCE - 1] + [EOS] for column in encoded]
+            target = encoded_targets[i]
+            if len(variants[0]) + len(target) <= d.max_length and target:
+                self.train += [(variants, target)] * copies
+        dev: dict[str, list[dict]] = {}
+        for row in read_jsonl(d.dev):
+            dev.setdefault(row.get("source", "dev"), []).append(row)
+        self.dev = {name: pairs[: d.dev_per_source] for name, pairs in sorted(dev.items())}
+        recipe.model.vocab = len(self.tokenizer)
+        self.model = Seq2Seq(recipe.model)
+
+    def _plan(self, epoch: int) -> list[list[int]]:
+        """Batches of similar source length under the token budget, in random order."""
+        rng = random.Random(self.recipe.train.seed * 1000 + epoch)
+        order = sorted(range(len(self.train)),
+                       key=lambda i: (len(self.train[i][0][0]), rng.random()))
+        batches, batch, longest = [], [], 0
+        for i in order:
+            size = len(self.train[i][0][0]) + len(self.train[i][1])
+            if batch and max(longest, size) * (len(batch) + 1) > self.recipe.data.max_tokens:
+                batches.append(batch)
+                batch, longest = [], 0
+            batch.append(i)
+            longest = max(longest, size)
+        batches.append(batch)
+        rng.shuffle(batches)
+        return batches
+
+    def batches(self, epoch: int, rank: int, world: int):
+        rng = random.Random(self.recipe.train.seed * 7919 + epoch)
+        plan = self._plan(epoch)
+        for indices in plan[rank::world][: len(plan) // world]:
+            sources, targets = [], []
+            for i in indices:
+                variants, target = self.train[i]
+                style = 0
+                if rng.random() < self.recipe.data.noisy:
+                    style = 1 if rng.random() < 0.7 else 2
+                sources.append(variants[style])
+                targets.append(target)
+            yield MtBatch(_pad(sources), torch.tensor([len(s) for s in sources]),
+                          _pad([[BOS, *t] for t in targets]), _pad([[*t, EOS] for t in targets]))
+
+    def steps_per_epoch(self, world: int) -> int:
+        return len(self._plan(0)) // world
+
+    def loss(self, model: nn.Module, batch: MtBatch) -> tuple[torch.Tensor, int]:
+        logits = model(batch.src, batch.lengths, batch.tgt_in)
+        loss = F.cross_entropy(logits.flatten(0, 1), batch.tgt_out.flatten(), ignore_index=PAD,
+                               label_smoothing=self.recipe.label_smoothing)
+        return loss, int((batch.tgt_out != PAD).sum())
+
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        """Greedy BLEU per dev source, on clean and recogniser-style input; score = their mean."""
+        translator = Translator(model, self.tokenizer)
+        metrics = {}
+        for name, pairs in self.dev.items():
+            references = [p["en"] for p in pairs]
+            for style in ("clean", "asr"):
+                texts = [p["es"] for p in pairs]
+                if style == "asr":
+                    texts = [recogniser_style(t) for t in texts]
+                hypotheses = translator.translate(texts, beam=1)
+                metrics[f"{name}_{style}_bleu"] = bleu_chrf(hypotheses, references)["bleu"]
+        metrics["score"] = round(sum(metrics.values()) / len(metrics), 2)
+        return metrics
+
+    def export(self, model: nn.Module, out: Path, metrics: dict[str, float]) -> None:
+        save_model(out, model, {"kind": "mt", "model": dataclasses.asdict(self.recipe.model),
+                                "dev": metrics, "recipe": dataclasses.asdict(self.recipe)})
+        self.tokenizer.save(out / TOKENIZER)

@@ -1,0 +1,46 @@
+"""Subword tokenisation: one sentencepiece model over both languages (shared, tied embeddings)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import sentencepiece as spm
+
+PAD, BOS, EOS, UNK = 0, 1, 2, 3
+SYMBOLS = [f"<n{i}>" for i in range(10)]  # number placeholders, never split
+
+
+class Tokenizer:
+    def __init__(self, model: bytes) -> None:
+        self.model = model
+        self.sp = spm.SentencePieceProcessor(model_proto=model)
+
+    @classmethod
+    def train(cls, lines: Iterable[str], vocab_size: int) -> Tokenizer:
+        """Unigram model trained in memory on the given sentences."""
+        out = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines), model_writer=out, vocab_size=vocab_size,
+            model_type="unigram", character_coverage=1.0, pad_id=PAD, bos_id=BOS, eos_id=EOS,
+            unk_id=UNK, user_defined_symbols=SYMBOLS, input_sentence_size=400_000,
+            hard_vocab_limit=False,  # a small corpus gets a smaller vocabulary, not an error
+            shuffle_input_sentence=True, minloglevel=2, num_threads=2)
+        return cls(out.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> Tokenizer:
+        return cls(Path(path).read_bytes())
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_bytes(self.model)
+
+    def __len__(self) -> int:
+        return self.sp.get_piece_size()
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        return self.sp.encode(texts)
+
+    def decode(self, ids: list[list[int]]) -> list[str]:
+        return self.sp.decode(ids)
