@@ -28,10 +28,9 @@ system-packages:
 		echo "missing Debian packages; run: sudo apt-get install -y $$missing"; \
 	fi
 
-# Until the translator lands, the demo transcribes the bundled recordings and parses a command.
+# Translates the bundled real recordings: Spanish and English text, subtitles, English speech.
 demo: system-packages $(VENV)/.installed
-	$(VOICE) transcribe --json assets/samples/*.wav
-	$(VOICE) intent "Enciende la luz del techo en la cocina"
+	$(VOICE) translate assets/samples/*.wav -o demo-out
 
 test: system-packages $(VENV)/.installed
 	$(VENV)/bin/ruff check .

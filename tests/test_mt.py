@@ -20,6 +20,7 @@ def test_placeholders_round_trip_digits_and_spoken_numbers():
     assert mask_target("Set the alarm for 7:30 and lower by 2.5 degrees, not 3", values) == \
         "Set the alarm for <n0> and lower by <n1> degrees, not 3"
     assert unmask("Alarm at <n0>, <n1> degrees <n7>", values) == "Alarm at 7:30, 2.5 degrees"
+    assert mask_target("Twenty-one or 21, not one", mask("veintiuno")[1]) == "<n0> or <n0>, not one"
     # the recogniser writes numbers as words: they become the same placeholders
     spoken, values = mask("reste treinta y dos minutos y veintidós segundos a un temporizador")
     assert spoken == "reste <n0> minutos y <n1> segundos a un temporizador"

@@ -7,6 +7,7 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from voice.asr.recognizer import Recognizer
@@ -56,3 +57,94 @@ def bench_mt(translator: Translator, manifest: Path, runs: int = 3,
              "sentences_per_s_median": round(statistics.median(rates), 1)},
             {"stage": "mt", "decoder": "beam5", "threads": 1, "sentences": len(times),
              "ms_per_sentence_median": round(statistics.median(times), 2)}]
+
+
+def _recordings(manifest: Path, limit: int) -> list[np.ndarray]:
+    return [load_audio(manifest.parent / r["audio"]) for r in list(read_jsonl(manifest))[:limit]]
+
+
+def _with_gaps(recordings: list[np.ndarray], gap: float) -> np.ndarray:
+    silence = np.zeros(int(gap * SAMPLE_RATE), np.float32)
+    return np.concatenate([piece for audio in recordings for piece in (silence, audio)]
+                          + [silence])
+
+
+def bench_vad(manifest: Path, limit: int = 40, gap: float = 1.0) -> list[dict]:
+    """Frame accuracy and F1 of each detector against the loudness of the clean recordings
+    (frames above -40 dBFS are speech), clean and at 10 dB SNR (over the whole stream), and
+    its real-time factor on one thread."""
+    from voice.asr.evaluate import NOISES, add_noise
+    from voice.endpoint import EndpointConfig, make_vad
+
+    torch.set_num_threads(1)
+    recordings = _recordings(manifest, limit)
+    clean = _with_gaps(recordings, gap)
+    rng = np.random.default_rng(0)
+    streams = {"clean": clean, **{f"{n}-10dB": add_noise(clean, n, 10.0, rng, recordings)
+                                  for n in NOISES}}
+    rows = []
+    for name in ("silero", "webrtc"):
+        vad = make_vad(EndpointConfig(vad=name))
+        frames = len(clean) // vad.frame
+        truth = np.sqrt(np.mean(clean[: frames * vad.frame].reshape(frames, -1) ** 2, 1)) > 0.01
+        for condition, audio in streams.items():
+            vad.reset()
+            start = time.perf_counter()
+            said = np.array([vad(audio[i * vad.frame:(i + 1) * vad.frame])
+                             for i in range(frames)])
+            seconds = time.perf_counter() - start
+            tp = int((said & truth).sum())
+            f1 = 2 * tp / max(1, int(said.sum()) + int(truth.sum()))
+            rows.append({"stage": "vad", "vad": name, "audio": condition,
+                         "frame_accuracy": round(100 * float((said == truth).mean()), 1),
+                         "speech_f1": round(100 * f1, 1),
+                         "rtf": round(seconds / (len(audio) / SAMPLE_RATE), 4)})
+    return rows
+
+
+def bench_pipeline(manifest: Path, minutes: float = 2.0, gap: float = 1.0,
+                   vad: str = "silero") -> dict:
+    """The live translate pipeline on a real-time replay of real recordings with pauses
+    between them (speech rendered, not played): medians of endpoint -> final Spanish text,
+    -> English text, -> first English audio; the longest gap between partials; drops; RSS."""
+    from voice.endpoint import EndpointConfig
+    from voice.pipeline import LiveConfig, LivePipeline, Replay
+    from voice.tts import Speaker
+
+    recordings = _recordings(manifest, 1000)
+    audio = _with_gaps(recordings, gap)
+    audio = np.resize(audio, int(minutes * 60 * SAMPLE_RATE))
+    translator = Translator.load()
+    config = LiveConfig(endpoint=EndpointConfig(vad=vad))
+
+    def respond(utterance) -> str:
+        utterance.en = translator.translate([utterance.es], config.beam)[0]
+        return utterance.en
+
+    pipeline = LivePipeline(Recognizer.load(), config, respond, Speaker("en"))
+    stats = pipeline.run(Replay(audio))
+    return {"stage": "pipeline", "vad": vad, "audio_minutes": round(minutes, 2),
+            **stats.summary(),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def bench_batch(manifest: Path, jobs: int = 2, limit: int = 75) -> list[dict]:
+    """`voice translate` throughput (audio seconds per wall second, model loading included)
+    on real recordings, without and with English speech output."""
+    import tempfile
+
+    from voice.batch import BatchConfig, translate_files
+
+    paths = [manifest.parent / r["audio"] for r in list(read_jsonl(manifest))[:limit]]
+    rows = []
+    for formats in (("jsonl",), ("jsonl", "wav")):
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            seconds = sum(result["seconds"] for _, result, _ in
+                          translate_files(paths, Path(out), BatchConfig(formats=formats), jobs)
+                          if result)
+            wall = time.perf_counter() - start
+        rows.append({"stage": "batch", "tts": "wav" in formats, "jobs": jobs,
+                     "files": len(paths), "audio_seconds": round(seconds, 1),
+                     "x_real_time": round(seconds / wall, 1)})
+    return rows

@@ -262,16 +262,20 @@ def translate(
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         bar = progress.add_task("translate", total=len(todo), rate="")
-        for _path, result, error in translate_files(todo, out, BatchConfig(formats=chosen,
-                                                                          beam=beam), jobs):
+        for path, result, error in translate_files(todo, out, BatchConfig(formats=chosen,
+                                                                         beam=beam), jobs):
             if error:
                 failed += 1
                 progress.console.print(f"voice: error: {error}", markup=False, highlight=False,
                                        soft_wrap=True)
-            else:
-                seconds += result["seconds"]
-                if out is None:
-                    print(json.dumps(result, ensure_ascii=False), flush=True)
+                continue
+            seconds += result["seconds"]
+            if out is None:
+                print(json.dumps(result, ensure_ascii=False), flush=True)
+            else:  # a human summary; the files hold the details
+                written = outputs_for(path, out, chosen)
+                speech = f"\n  speech: {written['wav']}" if "wav" in written else ""
+                print(f"{path}\n  es: {result['es']}\n  en: {result['en']}{speech}", flush=True)
             speed = seconds / max(1e-9, time.perf_counter() - start)
             progress.update(bar, advance=1, rate=f"{speed:.1f} audio-s/s")
     if out is not None:
@@ -284,7 +288,80 @@ def translate(
 
 class Mode(StrEnum):
     translate = "translate"
+    assistant = "assistant"
     transcribe = "transcribe"
+
+
+def _assistant(home: Path | None, state: Path | None):
+    from voice.intent.assistant import Assistant
+    from voice.intent.home import Home
+    from voice.intent.parser import IntentParser
+    from voice.intent.state import State
+
+    return Assistant(IntentParser.load(), Home.load(home) if home else Home.load(),
+                     State(state))
+
+
+def _speaker(lang: str, speak: bool):
+    """(Speaker, play) when speaking, after checking there is somewhere to play to."""
+    if not speak:
+        return None, None
+    from voice.devices import check_output
+    from voice.tts import Speaker, play
+
+    check_output()
+    return Speaker(lang), play
+
+
+def _announce(assistant, say, stop) -> None:
+    """Poll for finished timers once a second while the assistant runs."""
+    while not stop.wait(1.0):
+        for message in assistant.announcements():
+            say(message)
+
+
+@app.command()
+def assistant(
+    input_file: Annotated[Path | None, typer.Option(
+        "--input", help="A spoken command (recording); none: text commands from stdin.")] = None,
+    home: Annotated[Path | None, typer.Option(help="Your home file (default: assets/home.toml)."
+                                              )] = None,
+    state: Annotated[Path | None, typer.Option(help="State database (default: the user data "
+                                               "folder, or $VOICE_STATE).")] = None,
+    speak: Annotated[bool, typer.Option(help="Say the replies out loud.")] = True,
+) -> None:
+    """Spanish command -> action -> Spanish reply (printed as JSON and spoken). Finished timers
+    are announced while it runs."""
+    import dataclasses
+    import threading
+
+    if input_file is not None:
+        from voice.pipeline import Replay
+
+        _listen(Mode.assistant, Replay(input_file), speak, "silero", home, state)
+        return
+    helper = _assistant(home, state)
+    speaker, play = _speaker("es", speak)
+
+    def say(message: str) -> None:
+        print(json.dumps({"announcement": message}, ensure_ascii=False), flush=True)
+        if speaker:
+            play(speaker.render(message))
+
+    stop = threading.Event()
+    announcer = threading.Thread(target=_announce, args=(helper, say, stop), daemon=True)
+    announcer.start()
+    try:
+        for line in sys.stdin:
+            reply = helper.handle(line.strip())
+            print(json.dumps(dataclasses.asdict(reply), ensure_ascii=False), flush=True)
+            if speaker:
+                play(speaker.render(reply.reply))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        announcer.join()
 
 
 @app.command()
@@ -293,26 +370,39 @@ def listen(
     input_file: Annotated[Path | None, typer.Option(
         "--input", help="Play this recording in at real-time pace instead of the microphone.")
     ] = None,
-    speak: Annotated[bool, typer.Option(help="Say the English out loud.")] = True,
+    speak: Annotated[bool, typer.Option(help="Say the English (or the reply) out loud.")] = True,
     vad: Annotated[str, typer.Option(help="Voice activity detector: silero or webrtc.")] =
         "silero",
     device: Annotated[str | None, typer.Option(help="Input device (python -m sounddevice).")] =
         None,
+    home: Annotated[Path | None, typer.Option(help="assistant: your home file.")] = None,
+    state: Annotated[Path | None, typer.Option(help="assistant: state database.")] = None,
 ) -> None:
-    """Live: microphone (or --input) -> Spanish text -> English text and speech. One JSON line
-    per utterance on stdout, partial text on stderr; Ctrl-C stops."""
+    """Live: microphone (or --input) -> Spanish text -> English text and speech, or an action
+    and its spoken reply. One JSON line per utterance on stdout, partial text on stderr;
+    Ctrl-C stops."""
+    from voice.pipeline import Microphone, Replay
+
+    source = Replay(input_file) if input_file else Microphone(
+        int(device) if device and device.isdigit() else device)
+    _listen(mode, source, speak, vad, home, state)
+
+
+def _listen(mode: Mode, source, speak: bool, vad: str, home: Path | None,
+            state: Path | None) -> None:
+    """The live pipeline for `voice listen` and `voice assistant --input`."""
+    import threading
+
     from voice.asr.recognizer import Recognizer
     from voice.endpoint import EndpointConfig
-    from voice.pipeline import LiveConfig, LivePipeline, Microphone, Replay
+    from voice.pipeline import LiveConfig, LivePipeline
 
     if vad not in ("silero", "webrtc"):
         raise VoiceError(f"--vad {vad}: use silero or webrtc")
     config = LiveConfig(endpoint=EndpointConfig(vad=vad))
-    respond, speaker, play = None, None, None
+    respond, speaker, play, helper = None, None, None, None
     if mode is Mode.translate:
         from voice.mt.translator import Translator
-        from voice.tts import Speaker
-        from voice.tts import play as play_speech
 
         translator = Translator.load()
 
@@ -320,10 +410,20 @@ def listen(
             utterance.en = translator.translate([utterance.es], config.beam)[0]
             return utterance.en
 
-        if speak:
-            speaker, play = Speaker("en"), play_speech
-    source = Replay(input_file) if input_file else Microphone(
-        int(device) if device and device.isdigit() else device)
+        speaker, play = _speaker("en", speak)
+    elif mode is Mode.assistant:
+        import dataclasses
+
+        helper = _assistant(home, state)
+
+        def respond(utterance):
+            reply = helper.handle(utterance.es)
+            utterance.intent = {k: v for k, v in dataclasses.asdict(reply).items()
+                                if k in ("intent", "slots", "confidence", "ok")}
+            utterance.reply = reply.reply
+            return reply.reply
+
+        speaker, play = _speaker("es", speak)
     live = sys.stderr.isatty()
 
     def partial(text: str) -> None:
@@ -336,11 +436,25 @@ def listen(
         print(json.dumps(utterance.to_dict(), ensure_ascii=False), flush=True)
 
     pipeline = LivePipeline(Recognizer.load(), config, respond, speaker, play, partial, result)
+    stop = threading.Event()
+    announcer = None
+    if helper is not None:
+        def announce(message: str) -> None:
+            print(json.dumps({"announcement": message}, ensure_ascii=False), flush=True)
+            pipeline.say(message)
+
+        announcer = threading.Thread(target=_announce, args=(helper, announce, stop),
+                                     daemon=True)
+        announcer.start()
     try:
         stats = pipeline.run(source)
     except KeyboardInterrupt:
         pipeline.stop()
         stats = pipeline.stats
+    finally:
+        stop.set()
+        if announcer is not None:
+            announcer.join()
     _log("voice: " + json.dumps(stats.summary()))
 
 
@@ -452,6 +566,30 @@ def eval_intent(
         _table(rows)
 
 
+@eval_app.command("e2e")
+def eval_e2e(
+    manifest: Annotated[Path, typer.Option(help="Recordings with Asterisk prompt ids.")] = Path(
+        "data/asr/asterisk-dev.jsonl"),
+    baseline: Annotated[MtBaseline | None, typer.Option(
+        help="Also translate the recogniser's output with a baseline.")] = MtBaseline.apertium,
+    beam: Annotated[int, typer.Option(help="Translation beam size.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
+) -> None:
+    """Speech in, English out: BLEU/chrF against the English prompts of the recordings."""
+    from voice.asr.recognizer import Recognizer
+    from voice.evaluate_e2e import evaluate_e2e
+    from voice.mt.translator import Translator
+
+    _require_manifests([manifest], "asr")
+    rows = []
+    for row in evaluate_e2e(Recognizer.load(), Translator.load(), manifest, beam,
+                            baseline is not None):
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if not as_json:
+        _table(rows)
+
+
 @eval_app.command("asr")
 def eval_asr(
     manifest: Annotated[list[Path] | None, typer.Option(help="Manifests to score.")] = None,
@@ -514,6 +652,50 @@ def bench_mt(
 
     _require_manifests([manifest], "mt")
     for row in run_bench(Translator.load(model_dir), manifest, runs):
+        print(json.dumps(row), flush=True)
+
+
+@bench_app.command("vad")
+def bench_vad(
+    manifest: Annotated[Path, typer.Option(help="Recordings to join with pauses.")] = Path(
+        "data/asr/asterisk-dev.jsonl"),
+) -> None:
+    """Voice activity detectors (Silero, WebRTC): frame accuracy clean and in noise, speed."""
+    from voice.bench import bench_vad as run_bench
+
+    _require_manifests([manifest], "asr")
+    rows = run_bench(manifest)
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    _table(rows)
+
+
+@bench_app.command("pipeline")
+def bench_pipeline(
+    manifest: Annotated[Path, typer.Option(help="Recordings to replay with pauses.")] = Path(
+        "data/asr/asterisk-dev.jsonl"),
+    minutes: Annotated[float, typer.Option(help="Length of the real-time replay.")] = 2.0,
+    vad: Annotated[str, typer.Option(help="silero or webrtc.")] = "silero",
+) -> None:
+    """Live translate pipeline latencies (endpoint -> text -> English -> first audio), partial
+    spacing, dropped blocks and peak memory over a real-time replay."""
+    from voice.bench import bench_pipeline as run_bench
+
+    _require_manifests([manifest], "asr")
+    print(json.dumps(run_bench(manifest, minutes, vad=vad)), flush=True)
+
+
+@bench_app.command("batch")
+def bench_batch(
+    manifest: Annotated[Path, typer.Option(help="Recordings to translate.")] = Path(
+        "data/asr/asterisk-dev.jsonl"),
+    jobs: Annotated[int, typer.Option(help="Processes.")] = 2,
+) -> None:
+    """`voice translate` speed in audio seconds per second, without and with speech output."""
+    from voice.bench import bench_batch as run_bench
+
+    _require_manifests([manifest], "asr")
+    for row in run_bench(manifest, jobs):
         print(json.dumps(row), flush=True)
 
 

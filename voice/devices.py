@@ -47,3 +47,14 @@ def output_stream(rate: int, device: Any = None):
     """A started mono float32 output stream (blocking writes)."""
     return _opened("output", device, lambda sd: sd.OutputStream(
         samplerate=rate, channels=1, dtype="float32", device=device))
+
+
+def check_output(rate: int = 22_050, device: Any = None) -> None:
+    """Fail now, in one line, if speech could not be played later."""
+    sd = _sounddevice()
+    try:
+        sd.check_output_settings(device=device, channels=1, samplerate=rate, dtype="float32")
+    except (sd.PortAudioError, ValueError) as error:
+        name = "default" if device is None else repr(device)
+        raise VoiceError(f"audio output device {name}: {error} (list devices: "
+                         "python -m sounddevice; or --no-speak)") from None

@@ -128,6 +128,7 @@ class LivePipeline:
             max(1, round(self.config.queue_seconds / self.config.block)))
         self.texts: queue.Queue = queue.Queue(8)
         self.speaking = threading.Event()
+        self.playing = threading.Lock()
         self.stopped = threading.Event()
         self.stats = Stats()
         self.errors: list[BaseException] = []
@@ -210,15 +211,27 @@ class LivePipeline:
             if said and self.speaker is not None:
                 speech = self.speaker.render(said)
                 utterance.timings["first_audio"] = _ms_since(endpoint)
-                if self.play is not None:
-                    self.speaking.set()
-                    try:
-                        self.play(speech)
-                    finally:
-                        self.speaking.clear()
+                self._play(speech)
             self.stats.utterances += 1
             self.stats.timings.append(utterance.timings)
             self.on_result(utterance)
+
+
+    def say(self, text: str) -> None:
+        """Speak outside the utterance flow (a timer that finished), with the same gating."""
+        if self.speaker is not None:
+            self._play(self.speaker.render(text))
+
+    def _play(self, speech: Speech) -> None:
+        """Play with the microphone gated, one speech at a time."""
+        if self.play is None:
+            return
+        with self.playing:
+            self.speaking.set()
+            try:
+                self.play(speech)
+            finally:
+                self.speaking.clear()
 
 
 def _ms_since(start: float) -> float:

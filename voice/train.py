@@ -36,7 +36,8 @@ class TrainConfig:
     max_minutes: float = 0.0  # stop after this much wall time (0: no limit)
     clip: float = 5.0
     checkpoint_every: int = 100  # steps
-    eval_every: int = 400  # steps; also at the end of each epoch
+    eval_every: int = 400  # steps
+    eval_each_epoch: bool = True  # also at the end of each epoch (off when epochs are short)
     patience: int = 0  # evaluations without improvement before stopping (0: never stop early)
     threads: int = 0  # torch intra-op threads per process (0: cores / processes)
     seed: int = 0
@@ -201,7 +202,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                     break
             else:
                 state.update(epoch=state["epoch"] + 1, batch=0)
-                if state["step"] % config.eval_every and evaluate():
+                if config.eval_each_epoch and state["step"] % config.eval_every and evaluate():
                     finished = True
                 save()
     stop.restore()

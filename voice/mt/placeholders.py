@@ -7,28 +7,16 @@ The source may hold digits ("5", "7:30", "2,5") or, from the recogniser, Spanish
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from num2words import num2words
 
+from voice.numbers import MAX_SPOKEN, spoken_numbers
 from voice.text import fold_accents, normalize_es
 
 PLACEHOLDER = re.compile(r"<n(\d+)>")
 _DIGITS = re.compile(r"\d+(?::\d\d|[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_ARTICLES = {"un", "una"}  # "un minuto" is "a minute" as often as "1 minute"
-MAX_SPOKEN = 2100
-
-
-@cache
-def _spoken_numbers() -> dict[tuple[str, ...], int]:
-    """Accent-folded Spanish number phrases -> value, e.g. ("treinta", "y", "dos") -> 32."""
-    table = {}
-    for value in range(MAX_SPOKEN + 1):
-        words = tuple(fold_accents(num2words(value, lang="es")).replace("-", " ").split())
-        if not (len(words) == 1 and words[0] in _ARTICLES):
-            table.setdefault(words, value)
-    return table
+_ARTICLES = {("un",), ("una",)}  # "un minuto" is "a minute" as often as "1 minute"
 
 
 def _canonical(number: str) -> str:
@@ -38,7 +26,7 @@ def _canonical(number: str) -> str:
 
 def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, digits) of the longest Spanish number phrases in text."""
-    table = _spoken_numbers()
+    table = spoken_numbers()
     longest = max(len(k) for k in table)
     words = list(_WORD.finditer(text))
     folded = [fold_accents(w.group().lower()) for w in words]
@@ -46,7 +34,7 @@ def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
     while i < len(words):
         for n in range(min(longest, len(words) - i), 0, -1):
             key = tuple(folded[i:i + n])
-            if key in table and key[-1] != "y":
+            if key in table and key not in _ARTICLES:
                 spans.append((words[i].start(), words[i + n - 1].end(), str(table[key])))
                 i += n
                 break
@@ -71,12 +59,18 @@ def mask(text: str) -> tuple[str, list[str]]:
 
 
 def mask_target(text: str, values: list[str]) -> str:
-    """Replace the numbers of an English reference that the source also has."""
+    """Replace the numbers of an English reference that the source also has, in digits or in
+    words ("two" for a source "dos"), so the model never has to guess a number."""
     def sub(match: re.Match) -> str:
         value = _canonical(match.group())
         return f"<n{values.index(value)}>" if value in values else match.group()
 
-    return _DIGITS.sub(sub, text)
+    text = _DIGITS.sub(sub, text)
+    for index, value in enumerate(values):
+        if value.isdigit() and int(value) <= MAX_SPOKEN:
+            words = num2words(int(value), lang="en").replace(",", "")
+            text = re.sub(rf"\b{re.escape(words)}\b", f"<n{index}>", text, flags=re.IGNORECASE)
+    return text
 
 
 def unmask(text: str, values: list[str]) -> str:
