@@ -527,41 +527,60 @@ def eval_mt(
         _table(rows)
 
 
+class IntentBaseline(StrEnum):
+    hassil = "hassil"
+
+
 @eval_app.command("intent")
 def eval_intent(
     manifest: Annotated[Path, typer.Option(help="Labelled commands.")] = Path(
         "data/intent/dev.jsonl"),
+    calibrate: Annotated[bool, typer.Option(
+        help="Fit the confidence temperature on this manifest and save it with the model.")]
+    = False,
+    baseline: Annotated[IntentBaseline | None, typer.Option(
+        help="Also score hassil template matching over the same home.")] = None,
+    limit: Annotated[int, typer.Option(
+        help="With --baseline: commands scored by both (evenly spaced; 0: all).")] = 400,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
     model_dir: Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")] = None,
 ) -> None:
-    """Intent accuracy and slot F1 on clean and recogniser-style text, and parse latency."""
-    import statistics
-
+    """Intent accuracy, slot F1, calibration error and parse latency, on clean and
+    recogniser-style text."""
     import torch
 
     from voice.data.manifest import read_jsonl
+    from voice.intent.baseline import HassilParser, subsample
+    from voice.intent.calibrate import fit_temperature, save_temperature
     from voice.intent.data import bio_tags, recogniser_style
+    from voice.intent.evaluate import score_labeller
     from voice.intent.parser import IntentParser
-    from voice.intent.task import scores
+    from voice.models import find_model
 
     _require_manifests([manifest], "intent")
     torch.set_num_threads(1)
     parser = IntentParser.load(model_dir)
-    gold = [(*bio_tags(r), r["intent"]) for r in read_jsonl(manifest)]
+    commands = list(read_jsonl(manifest))
+    if baseline is not None and limit:
+        commands = subsample(commands, limit)
+    gold = [(*bio_tags(r), r["intent"]) for r in commands]
+    styles = {"clean": gold,
+              "recogniser": [(*recogniser_style(w, t), i) for w, t, i in gold]}
+    parsers = {"voice": parser}
+    if baseline is not None:
+        parsers["hassil"] = HassilParser()
+    if calibrate:
+        logits = torch.stack([parser.logits(w)[0] for ex in styles.values() for w, _, _ in ex])
+        labels = torch.tensor([parser.vocabs.intents(i) for ex in styles.values()
+                               for _, _, i in ex])
+        parser.temperature = fit_temperature(logits, labels)
+        save_temperature(model_dir or find_model("intent-es"), parser.temperature)
+        _log(f"voice: confidence temperature {parser.temperature} saved with the model")
     rows = []
-    for style in ("clean", "recogniser"):
-        examples = gold if style == "clean" else [(*recogniser_style(w, t), i) for w, t, i in gold]
-        predicted, times = [], []
-        for words, _, _ in examples:
-            start = time.perf_counter()
-            name, _, tags = parser.label(words)
-            times.append(1000 * (time.perf_counter() - start))
-            predicted.append((name, tags))
-        row = {"set": f"{manifest.stem}:{style}", "commands": len(examples),
-               **{k: round(v, 2) for k, v in scores(examples, predicted).items()},
-               "ms_median": round(statistics.median(times), 2)}
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+    for style, examples in styles.items():
+        for name, labeller in parsers.items():
+            rows.append(score_labeller(labeller, examples, f"{manifest.stem}:{style}", name))
+            print(json.dumps(rows[-1]), flush=True)
     if not as_json:
         _table(rows)
 

@@ -27,9 +27,10 @@ class Parse:
 
 
 class IntentParser:
-    def __init__(self, model: IntentNet, vocabs: Vocabs) -> None:
+    def __init__(self, model: IntentNet, vocabs: Vocabs, temperature: float = 1.0) -> None:
         self.model = model.eval()
         self.vocabs = vocabs
+        self.temperature = temperature  # fitted on dev (voice/intent/calibrate.py)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentParser:
@@ -38,16 +39,21 @@ class IntentParser:
         model.load_state_dict(state)
         vocabs = Vocabs(Vocab(config["words"]), Vocab(config["chars"]),
                         Vocab(config["tags"], specials=()), Vocab(config["intents"], specials=()))
-        return cls(model, vocabs)
+        return cls(model, vocabs, config.get("temperature", 1.0))
 
     @torch.no_grad()
-    def label(self, words: list[str]) -> tuple[str, float, list[str]]:
-        """(intent, confidence, one BIO tag per word) for tokenised words."""
+    def logits(self, words: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw intent logits (intents,) and tag logits (words, tags)."""
         batch = self.vocabs.encode([(words, [], "")])
         intents, tags = self.model(batch.words, batch.chars, batch.lengths)
-        probs = intents[0].softmax(-1)
+        return intents[0], tags[0]
+
+    def label(self, words: list[str]) -> tuple[str, float, list[str]]:
+        """(intent, calibrated confidence, one BIO tag per word) for tokenised words."""
+        intents, tags = self.logits(words)
+        probs = (intents / self.temperature).softmax(-1)
         best = int(probs.argmax())
-        labels = [self.vocabs.tags.items[int(k)] for k in tags[0].argmax(-1)]
+        labels = [self.vocabs.tags.items[int(k)] for k in tags.argmax(-1)]
         return self.vocabs.intents.items[best], round(float(probs[best]), 4), labels
 
     def parse(self, text: str) -> Parse:
