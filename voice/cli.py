@@ -107,6 +107,11 @@ def train(
     model: Annotated[Trainable, typer.Argument(help="Which model to train.")],
     recipe: Annotated[Path, typer.Option(help="TOML recipe (see recipes/).")],
     resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
+    minutes: Annotated[float | None, typer.Option(
+        help="Override the recipe's time budget (0: none).")] = None,
+    run_dir: Annotated[Path | None, typer.Option(
+        help="Override where the run lives; the best model then goes to RUN_DIR/model "
+             "(for experiments that must not replace a shipped model).")] = None,
 ) -> None:
     """Train a model from its recipe; the best dev checkpoint is exported to the recipe's
     export_dir. `lm` trains the recogniser's word language model (same recipe).
@@ -119,26 +124,27 @@ def train(
     from voice.mt.task import MtRecipe, MtTask
     from voice.train import train as run_training
 
+    recipes = {Trainable.mt: MtRecipe, Trainable.intent: IntentRecipe}
+    config = load_recipe(recipe, recipes.get(model, AsrRecipe))
+    if minutes is not None:
+        config.train.max_minutes = minutes
+    if run_dir is not None:
+        config.train.run_dir, config.train.export_dir = str(run_dir), str(run_dir / "model")
+    torch.manual_seed(config.train.seed)
     if model is Trainable.mt:
-        config = load_recipe(recipe, MtRecipe)
         _require_manifests([config.data.train, config.data.dev], "mt")
-        torch.manual_seed(config.train.seed)
-        task = MtTask(config)
+        task = MtTask(config, resume)
     elif model is Trainable.intent:
-        config = load_recipe(recipe, IntentRecipe)
         _require_manifests([config.data.train, config.data.dev], "intent")
-        torch.manual_seed(config.train.seed)
         task = IntentTask(config)
+    elif model is Trainable.lm:
+        _train_lm(config)
+        return
     else:
-        config = load_recipe(recipe, AsrRecipe)
-        if model is Trainable.lm:
-            _train_lm(config)
-            return
         _require_manifests(config.data.train + config.data.dev, "asr")
         if not config.data.dev or len(config.data.repeat) not in (0, len(config.data.train)):
             raise VoiceError(f"{recipe}: [data] needs dev manifests and one repeat per train "
                              "manifest")
-        torch.manual_seed(config.train.seed)
         task = AsrTask(config)
     best = run_training(task, config.train, resume=resume)
     if best:

@@ -57,7 +57,8 @@ def _pad(rows: list[list[int]]) -> torch.Tensor:
 
 
 class MtTask:
-    def __init__(self, recipe: MtRecipe) -> None:
+    def __init__(self, recipe: MtRecipe, resume: bool = False) -> None:
+        """resume: reuse the run's tokenizer, which the checkpoint's embeddings index."""
         self.recipe = recipe
         d = recipe.data
         rows = list(read_jsonl(d.train))
@@ -67,8 +68,14 @@ class MtTask:
             masked, values = mask(row["es"])
             sources.append((masked, recogniser_style(masked), recogniser_style(masked, False)))
             targets.append(mask_target(row["en"], values))
-        lines = [s for triple in sources for s in triple[:2]] + targets
-        self.tokenizer = Tokenizer.train(lines, d.vocab_size)
+        saved = Path(recipe.train.run_dir) / TOKENIZER
+        if resume and saved.exists():
+            self.tokenizer = Tokenizer.load(saved)
+        else:
+            lines = [s for triple in sources for s in triple[:2]] + targets
+            self.tokenizer = Tokenizer.train(lines, d.vocab_size)
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            self.tokenizer.save(saved)
         encoded = [self.tokenizer.encode(list(column)) for column in zip(*sources, strict=True)]
         encoded_targets = self.tokenizer.encode(targets)
         self.train: list[tuple[list[list[int]], list[int]]] = []
