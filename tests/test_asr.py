@@ -108,7 +108,7 @@ def _streamed_log_probs(recognizer, audio, config):
     partials = 0
     for start in range(0, len(audio), 1600):
         partials += streamer.feed(audio[start:start + 1600]) is not None
-    rest = streamer._frontend()[streamer.done:]
+    rest = streamer._frontend(streamer.done)
     if len(rest):
         streamer.committed.append(streamer._run(rest, len(rest)))
     return torch.cat(streamer.committed), partials

@@ -23,6 +23,9 @@ from voice.audio import HOP_LENGTH, SAMPLE_RATE, WIN_LENGTH, LogMel
 # Mel frames needed after an output frame before it no longer changes: the STFT half window
 # (rounded up) and the two stride-2, kernel-3 convolutions.
 _FRONTEND_DELAY = -(-(WIN_LENGTH // 2) // HOP_LENGTH) + 3
+# Output frames at the start of an audio slice that differ from the whole utterance's: the
+# STFT's reflect padding touches two mel frames, which reach two output frames (+1 to spare).
+_MARGIN = 3
 
 
 @dataclass
@@ -68,13 +71,20 @@ class StreamingRecognizer:
         self.compute_seconds = 0.0
 
     @torch.no_grad()
-    def _frontend(self) -> torch.Tensor:
-        """Subsampled frames of everything heard so far (cheap next to the RNN)."""
-        audio = torch.from_numpy(np.concatenate(self.audio))[None]
-        feats = self.recognizer.features(audio)
+    def _frontend(self, start: int) -> torch.Tensor:
+        """Subsampled frames from output frame `start` to the end of what was heard.
+
+        Only the audio those frames depend on is processed, so the cost per chunk does not
+        grow with the utterance: a slice that starts on an output-frame boundary gives exactly
+        the frames of the whole utterance, except for its first _MARGIN frames (the window
+        and the convolutions see padding there), which are computed and dropped.
+        """
+        first = max(0, start - _MARGIN)
+        audio = np.concatenate(self.audio)[first * Subsample.STRIDE * HOP_LENGTH:]
+        feats = self.recognizer.features(torch.from_numpy(audio)[None])
         x, _ = self.model.frontend((feats - self.model.mean) / self.model.std,
                                    torch.tensor([feats.shape[1]]))
-        return x[0]
+        return x[0, start - first:]
 
     @torch.no_grad()
     def _run(self, window: torch.Tensor, commit: int) -> torch.Tensor:
@@ -97,9 +107,10 @@ class StreamingRecognizer:
         stable = max(0, Subsample.out_frames(mel_frames - _FRONTEND_DELAY))
         if stable - self.done < self.chunk + self.lookahead:
             return None
-        frames = self._frontend()
+        offset = self.done
+        frames = self._frontend(offset)
         while stable - self.done >= self.chunk + self.lookahead:
-            window = frames[self.done:self.done + self.chunk + self.lookahead]
+            window = frames[self.done - offset:self.done - offset + self.chunk + self.lookahead]
             log_probs = self._run(window, self.chunk)
             self.committed.append(log_probs[: self.chunk])
             self.done += self.chunk
@@ -112,9 +123,8 @@ class StreamingRecognizer:
         start = time.perf_counter()
         if not self.audio:
             return Transcript("")
-        frames = self._frontend()
-        if self.done < len(frames):
-            rest = frames[self.done:]
+        rest = self._frontend(self.done)
+        if len(rest):
             self.committed.append(self._run(rest, len(rest)))
         log_probs = torch.cat(self.committed)
         text = self.recognizer.decode(log_probs)
