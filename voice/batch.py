@@ -35,6 +35,7 @@ FORMATS = ("txt", "srt", "vtt", "wav", "jsonl")  # jsonl last: its presence mark
 class BatchConfig:
     formats: tuple[str, ...] = FORMATS
     beam: int = 5
+    decoder: str = "greedy"  # recogniser: greedy, or beam with the word LM
     asr_model: Path | None = None
     mt_model: Path | None = None
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
@@ -45,7 +46,7 @@ class FileTranslator:
 
     def __init__(self, config: BatchConfig) -> None:
         self.config = config
-        self.recognizer = Recognizer.load(config.asr_model)
+        self.recognizer = Recognizer.load(config.asr_model, config.decoder)
         self.translator = Translator.load(config.mt_model)
         self.speaker = Speaker("en") if "wav" in config.formats else None
 

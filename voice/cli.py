@@ -245,6 +245,8 @@ def translate(
     jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
     resume: Annotated[bool, typer.Option(help="Skip inputs whose outputs all exist.")] = False,
     beam: Annotated[int, typer.Option(help="Translation beam size (1: greedy).")] = 5,
+    decoder: Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam with the word "
+                                                  "LM.")] = "greedy",
 ) -> None:
     """Spanish speech -> English: JSON, TXT, SRT and VTT subtitles and English speech (WAV)
     per input, cut at pauses. A bad file is reported and the rest go on."""
@@ -268,8 +270,8 @@ def translate(
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         bar = progress.add_task("translate", total=len(todo), rate="")
-        for path, result, error in translate_files(todo, out, BatchConfig(formats=chosen,
-                                                                         beam=beam), jobs):
+        for path, result, error in translate_files(todo, out, BatchConfig(
+                formats=chosen, beam=beam, decoder=decoder.value), jobs):
             if error:
                 failed += 1
                 progress.console.print(f"voice: error: {error}", markup=False, highlight=False,
@@ -335,6 +337,8 @@ def assistant(
     state: Annotated[Path | None, typer.Option(help="State database (default: the user data "
                                                "folder, or $VOICE_STATE).")] = None,
     speak: Annotated[bool, typer.Option(help="Say the replies out loud.")] = True,
+    decoder: Annotated[Decoder, typer.Option(help="With --input: greedy, or beam with the "
+                                                  "word LM.")] = "greedy",
 ) -> None:
     """Spanish command -> action -> Spanish reply (printed as JSON and spoken). Finished timers
     are announced while it runs."""
@@ -344,7 +348,7 @@ def assistant(
     if input_file is not None:
         from voice.pipeline import Replay
 
-        _listen(Mode.assistant, Replay(input_file), speak, "silero", home, state)
+        _listen(Mode.assistant, Replay(input_file), speak, "silero", home, state, decoder)
         return
     helper = _assistant(home, state)
     speaker, play = _speaker("es", speak)
@@ -383,6 +387,8 @@ def listen(
         None,
     home: Annotated[Path | None, typer.Option(help="assistant: your home file.")] = None,
     state: Annotated[Path | None, typer.Option(help="assistant: state database.")] = None,
+    decoder: Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam with the word "
+                                                  "LM.")] = "greedy",
 ) -> None:
     """Live: microphone (or --input) -> Spanish text -> English text and speech, or an action
     and its spoken reply. One JSON line per utterance on stdout, partial text on stderr;
@@ -391,11 +397,11 @@ def listen(
 
     source = Replay(input_file) if input_file else Microphone(
         int(device) if device and device.isdigit() else device)
-    _listen(mode, source, speak, vad, home, state)
+    _listen(mode, source, speak, vad, home, state, decoder)
 
 
 def _listen(mode: Mode, source, speak: bool, vad: str, home: Path | None,
-            state: Path | None) -> None:
+            state: Path | None, decoder: Decoder) -> None:
     """The live pipeline for `voice listen` and `voice assistant --input`."""
     import threading
 
@@ -441,7 +447,8 @@ def _listen(mode: Mode, source, speak: bool, vad: str, home: Path | None,
             print("\r\x1b[K", end="", file=sys.stderr)
         print(json.dumps(utterance.to_dict(), ensure_ascii=False), flush=True)
 
-    pipeline = LivePipeline(Recognizer.load(), config, respond, speaker, play, partial, result)
+    pipeline = LivePipeline(Recognizer.load(None, decoder.value), config, respond, speaker, play,
+                            partial, result)
     stop = threading.Event()
     announcer = None
     if helper is not None:
@@ -598,6 +605,8 @@ def eval_e2e(
     baseline: Annotated[MtBaseline | None, typer.Option(
         help="Also translate the recogniser's output with a baseline.")] = MtBaseline.apertium,
     beam: Annotated[int, typer.Option(help="Translation beam size.")] = 5,
+    decoder: Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam with the word "
+                                                  "LM.")] = "greedy",
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines only.")] = False,
 ) -> None:
     """Speech in, English out: BLEU/chrF against the English prompts of the recordings."""
@@ -607,10 +616,10 @@ def eval_e2e(
 
     _require_manifests([manifest], "asr")
     rows = []
-    for row in evaluate_e2e(Recognizer.load(), Translator.load(), manifest, beam,
-                            baseline is not None):
-        rows.append(row)
-        print(json.dumps(row), flush=True)
+    recognizer = Recognizer.load(None, decoder.value)
+    for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam, baseline is not None):
+        rows.append({**row, "recogniser_decoder": decoder.value})
+        print(json.dumps(rows[-1]), flush=True)
     if not as_json:
         _table(rows)
 
