@@ -149,7 +149,10 @@ export_dir = "{tmp_path}/model"
                         input="la mesa gris tiene 987 años\n")
     assert out.stdout.strip() == "The grey table is 987 years old"
     scored = runner.invoke(app, ["eval", "mt", "--manifest", str(tmp_path / "dev.jsonl"),
-                                 "--model-dir", model, "--json"])
+                                 "--model-dir", model, "--json", "--baseline", "apertium"])
     rows = [json.loads(line) for line in scored.stdout.splitlines()]
-    assert [r["input"] for r in rows] == ["clean", "recogniser"]
+    assert [(r["input"], r["system"]) for r in rows] == [
+        ("clean", "voice"), ("clean", "apertium"), ("recogniser", "voice"),
+        ("recogniser", "apertium")]
     assert rows[0]["bleu"] > 90 and rows[0]["numbers_kept"] == 100.0
+    assert rows[1]["bleu"] > 20  # Apertium ran on the same sentences and translated them
