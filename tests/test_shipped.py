@@ -84,7 +84,8 @@ HELD_OUT_PAIRS = [
     ("resta en 45 minutos a mi el temporizador", "take 45-minute from the timer"),
     ("incrementar el volumen en la televisión 43", "turn down the television volume by 43"),
 ]
-CHRF_FLOOR = 0.0  # set from the measured score (see the card)
+# The shipped translator scores chrF 49 on these; an untrained or broken one scores under 20.
+CHRF_FLOOR = 40.0
 
 
 def test_translator_on_held_out_sentences():

