@@ -128,23 +128,25 @@ def bench_pipeline(manifest: Path, minutes: float = 2.0, gap: float = 1.0,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def bench_batch(manifest: Path, jobs: int = 2, limit: int = 75) -> list[dict]:
+def bench_batch(manifest: Path, jobs: int = 1, limit: int = 75) -> list[dict]:
     """`voice translate` throughput (audio seconds per wall second, model loading included)
-    on real recordings, without and with English speech output."""
+    on real recordings, without and with English speech output, per pause detector."""
     import tempfile
 
     from voice.batch import BatchConfig, translate_files
+    from voice.endpoint import EndpointConfig
 
     paths = [manifest.parent / r["audio"] for r in list(read_jsonl(manifest))[:limit]]
     rows = []
-    for formats in (("jsonl",), ("jsonl", "wav")):
-        with tempfile.TemporaryDirectory() as out:
-            start = time.perf_counter()
-            seconds = sum(result["seconds"] for _, result, _ in
-                          translate_files(paths, Path(out), BatchConfig(formats=formats), jobs)
-                          if result)
-            wall = time.perf_counter() - start
-        rows.append({"stage": "batch", "tts": "wav" in formats, "jobs": jobs,
-                     "files": len(paths), "audio_seconds": round(seconds, 1),
-                     "x_real_time": round(seconds / wall, 1)})
+    for vad in ("webrtc", "silero"):
+        for formats in (("jsonl",), ("jsonl", "wav")):
+            config = BatchConfig(formats=formats, endpoint=EndpointConfig(vad=vad))
+            with tempfile.TemporaryDirectory() as out:
+                start = time.perf_counter()
+                seconds = sum(result["seconds"] for _, result, _ in
+                              translate_files(paths, Path(out), config, jobs) if result)
+                wall = time.perf_counter() - start
+            rows.append({"stage": "batch", "vad": vad, "tts": "wav" in formats, "jobs": jobs,
+                         "files": len(paths), "audio_seconds": round(seconds, 1),
+                         "x_real_time": round(seconds / wall, 1)})
     return rows

@@ -247,6 +247,8 @@ def translate(
     beam: Annotated[int, typer.Option(help="Translation beam size (1: greedy).")] = 5,
     decoder: Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam with the word "
                                                   "LM.")] = "greedy",
+    vad: Annotated[str, typer.Option(help="Pause detector: webrtc (fast) or silero (better in "
+                                          "babble, about 30x slower).")] = "webrtc",
 ) -> None:
     """Spanish speech -> English: JSON, TXT, SRT and VTT subtitles and English speech (WAV)
     per input, cut at pauses. A bad file is reported and the rest go on."""
@@ -254,8 +256,11 @@ def translate(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from voice.batch import FORMATS, BatchConfig, check_names, outputs_for, translate_files
+    from voice.endpoint import EndpointConfig
     from voice.models import find_model
 
+    if vad not in ("silero", "webrtc"):
+        raise VoiceError(f"--vad {vad}: use silero or webrtc")
     find_model("asr-es"), find_model("mt-es-en")
     chosen = tuple(f for f in FORMATS if f in {f.value for f in formats or []}) or FORMATS
     if out is None:
@@ -271,7 +276,8 @@ def translate(
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         bar = progress.add_task("translate", total=len(todo), rate="")
         for path, result, error in translate_files(todo, out, BatchConfig(
-                formats=chosen, beam=beam, decoder=decoder.value), jobs):
+                formats=chosen, beam=beam, decoder=decoder.value,
+                endpoint=EndpointConfig(vad=vad)), jobs):
             if error:
                 failed += 1
                 progress.console.print(f"voice: error: {error}", markup=False, highlight=False,
@@ -723,9 +729,10 @@ def bench_pipeline(
 def bench_batch(
     manifest: Annotated[Path, typer.Option(help="Recordings to translate.")] = Path(
         "data/asr/asterisk-dev.jsonl"),
-    jobs: Annotated[int, typer.Option(help="Processes.")] = 2,
+    jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
 ) -> None:
-    """`voice translate` speed in audio seconds per second, without and with speech output."""
+    """`voice translate` speed in audio seconds per second, without and with speech output,
+    with either pause detector."""
     from voice.bench import bench_batch as run_bench
 
     _require_manifests([manifest], "asr")
