@@ -156,3 +156,10 @@ export_dir = "{tmp_path}/model"
         ("recogniser", "apertium")]
     assert rows[0]["bleu"] > 90 and rows[0]["numbers_kept"] == 100.0
     assert rows[1]["bleu"] > 20  # Apertium ran on the same sentences and translated them
+
+
+def test_more_numbers_than_placeholders_stay_as_written():
+    text = " ".join(str(n) for n in range(100, 112))
+    masked, values = mask(text)
+    assert values == [str(n) for n in range(100, 110)]
+    assert masked.endswith("<n9> 110 111")

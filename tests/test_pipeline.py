@@ -227,3 +227,12 @@ def test_assistant_hears_a_spoken_command(tmp_path):
     [utterance] = [json.loads(line) for line in result.stdout.splitlines()]
     assert utterance["intent"]["intent"] == "HassTurnOn" and utterance["intent"]["ok"]
     assert utterance["reply"] and "first_audio" not in utterance["timings_ms"]
+
+
+def test_batch_refuses_to_overwrite_its_input(tmp_path):
+    recording = tmp_path / "talk.wav"
+    shutil.copy(SAMPLES[0], recording)
+    before = recording.read_bytes()
+    result = run("translate", str(recording), "-o", str(tmp_path))
+    assert result.returncode == 2 and "would overwrite an input" in result.stderr
+    assert recording.read_bytes() == before

@@ -116,14 +116,21 @@ def write_atomically(files: dict[str, bytes], targets: dict[str, Path]) -> None:
             tmp.replace(targets[name])
 
 
-def check_names(paths: list[Path]) -> None:
-    """Outputs are named after the input's stem: two inputs must not share one."""
+def check_names(paths: list[Path], out: Path | None, formats: tuple[str, ...]) -> None:
+    """Outputs are named after the input's stem: two inputs must not share one, and no
+    output may overwrite an input (`voice translate talk.wav -o .` would)."""
     seen: dict[str, Path] = {}
+    inputs = {p.resolve() for p in paths}
     for path in paths:
-        if path.stem in seen and seen[path.stem] != path:
+        if path.stem in seen and seen[path.stem].resolve() != path.resolve():
             raise VoiceError(f"{seen[path.stem]} and {path} would write the same outputs "
                              f"({path.stem}.*): translate them in separate runs or rename one")
         seen[path.stem] = path
+        if out is not None:
+            for target in outputs_for(path, out, formats).values():
+                if target.resolve() in inputs:
+                    raise VoiceError(f"{target}: the output would overwrite an input; choose "
+                                     "another -o folder")
 
 
 _worker: FileTranslator | None = None

@@ -265,7 +265,8 @@ def translate(
     chosen = tuple(f for f in FORMATS if f in {f.value for f in formats or []}) or FORMATS
     if out is None:
         chosen = ("jsonl",)
-    check_names(audio)
+    audio = list(dict.fromkeys(audio))  # the same file twice is translated once
+    check_names(audio, out, chosen)
     todo = [p for p in audio if not (resume and out is not None and all(
         t.exists() for t in outputs_for(p, out, chosen).values()))]
     if len(todo) < len(audio):
@@ -491,6 +492,8 @@ def speak(
 
     from voice.tts import Speaker, play
 
+    if out is not None and not out.parent.is_dir():
+        raise VoiceError(f"{out}: no such folder {out.parent}")
     speech = Speaker(lang, rate, voice).render(text)
     if out is None:
         play(speech)
@@ -757,3 +760,9 @@ def main() -> None:
     except VoiceError as error:
         _log(f"voice: error: {error}")
         sys.exit(2)
+    except KeyboardInterrupt:
+        _log("voice: interrupted")
+        sys.exit(130)
+    except BrokenPipeError:  # `voice ... | head`: the reader left; nothing to report
+        sys.stderr.close()
+        sys.exit(141)

@@ -47,15 +47,29 @@ def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor) -> list[lis
     return _strip(tokens)
 
 
+def _penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
+    return ((5 + length) / 6) ** alpha
+
+
+def _settled(scores: torch.Tensor, done: torch.Tensor, length: torch.Tensor, limit: int,
+             alpha: float) -> bool:
+    """True when every sentence has a finished row that no open row can overtake: an open
+    row's log-probability only falls, so its best possible normalised score is its score now
+    over the penalty of the longest allowed length."""
+    finished = (scores / _penalty(length, alpha)).masked_fill(~done, -torch.inf).max(-1).values
+    hope = (scores / _penalty(torch.full_like(length, limit), alpha)).masked_fill(
+        done, -torch.inf).max(-1).values
+    return bool((finished >= hope).all())
+
+
 @torch.no_grad()
 def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 5,
                 alpha: float = 0.6) -> list[list[int]]:
     """The best hypothesis per sentence by log-probability / ((5 + length) / 6) ** alpha.
 
     Finished hypotheses stay in the beam, extended by PAD at no cost, so each sentence keeps
-    exactly `beam` live rows and the whole batch moves in step. The search ends when the
-    highest-scoring row of every sentence has ended (log-probabilities only fall, so an open
-    row could win only through the length bonus).
+    exactly `beam` live rows and the whole batch moves in step. The search ends early once no
+    open row of any sentence could still beat that sentence's best finished one.
     """
     batch, device = src.size(0), src.device
     memory, key, mask, state = model.encode(src, lengths)
@@ -66,7 +80,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     scores[:, 0] = 0.0  # all rows start identical: keep one
     done = torch.zeros(batch * beam, dtype=torch.bool, device=device)
     length = torch.zeros(batch * beam, device=device)
-    for _ in range(_max_len(lengths)):
+    limit = _max_len(lengths)
+    for _ in range(limit):
         logits, state = model.decode(tokens[:, -1:], memory, key, mask, state)
         logp = logits[:, -1].float().log_softmax(-1)
         logp[:, _NEVER] = -torch.inf
@@ -81,8 +96,11 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
         length = length.index_select(0, rows) + (~done.index_select(0, rows)).float()
         done = done.index_select(0, rows) | (step == EOS)
         scores = top
-        if done.view(batch, beam)[:, 0].all():
-            break  # every sentence's best-scoring hypothesis has ended: the rest score lower
-    normalised = scores / ((5 + length.view(batch, beam)) / 6) ** alpha
+        if _settled(scores, done.view(batch, beam), length.view(batch, beam), limit, alpha):
+            break
+    finished = done.view(batch, beam)
+    normalised = scores / _penalty(length.view(batch, beam), alpha)
+    # an open row is a cut-off sentence: it wins only where nothing finished
+    normalised = normalised.masked_fill(~finished & finished.any(-1, keepdim=True), -torch.inf)
     best = torch.arange(batch, device=device) * beam + normalised.argmax(-1)
     return _strip(tokens.index_select(0, best))

@@ -14,6 +14,7 @@ from voice.numbers import MAX_SPOKEN, spoken_numbers
 from voice.text import fold_accents, normalize_es
 
 PLACEHOLDER = re.compile(r"<n(\d+)>")
+MAX_PLACEHOLDERS = 10  # <n0>..<n9>, never split by the tokenizer
 _DIGITS = re.compile(r"\d+(?::\d\d|[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ARTICLES = {("un",), ("una",)}  # "un minuto" is "a minute" as often as "1 minute"
@@ -52,6 +53,8 @@ def mask(text: str) -> tuple[str, list[str]]:
     out, last = [], 0
     for start, end, value in sorted(spans):
         if value not in values:
+            if len(values) == MAX_PLACEHOLDERS:
+                continue  # the vocabulary has ten placeholders: later numbers stay as written
             values.append(value)
         out += [text[last:start], f"<n{values.index(value)}>"]
         last = end

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import sentencepiece as spm
 
+from voice.mt.placeholders import MAX_PLACEHOLDERS
+
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
-SYMBOLS = [f"<n{i}>" for i in range(10)]  # number placeholders, never split
+SYMBOLS = [f"<n{i}>" for i in range(MAX_PLACEHOLDERS)]  # number placeholders, never split
 
 
 class Tokenizer:

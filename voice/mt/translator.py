@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import torch
@@ -14,7 +15,8 @@ from voice.mt.placeholders import mask, unmask
 from voice.mt.tokenizer import EOS, PAD, Tokenizer
 
 TOKENIZER = "spm.model"
-MAX_SOURCE = 200  # subword tokens; longer input is cut (the batch translator splits at pauses)
+MAX_SOURCE = 200  # subword tokens per sentence; longer input is cut
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
 def source_batch(tokenizer: Tokenizer, masked: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -44,9 +46,15 @@ class Translator:
         model.load_state_dict(state)
         return cls(model.eval(), Tokenizer.load(path / TOKENIZER))
 
-    @torch.no_grad()
     def translate(self, texts: list[str], beam: int = 5, batch_size: int = 64) -> list[str]:
-        """English for each Spanish text, in order; beam 1 is greedy search."""
+        """English for each Spanish text, in order; beam 1 is greedy search. Texts of several
+        sentences are translated sentence by sentence (the model learned sentences)."""
+        pieces = [_SENTENCE_END.split(text.strip()) for text in texts]
+        english = iter(self._translate([p for ps in pieces for p in ps], beam, batch_size))
+        return [" ".join(next(english) for _ in ps).strip() for ps in pieces]
+
+    @torch.no_grad()
+    def _translate(self, texts: list[str], beam: int, batch_size: int) -> list[str]:
         self.model.eval()
         masked = [mask(text) for text in texts]
         order = sorted(range(len(texts)), key=lambda i: len(masked[i][0]))
