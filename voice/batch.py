@@ -148,8 +148,9 @@ def _work(path: Path, out: Path | None) -> tuple[Path, dict | None, str | None]:
     """(path, result, error); the outputs are on disk before this returns."""
     try:
         result, files = _worker.translate(path)
-    except VoiceInputError as error:
-        return path, None, str(error)
+    except VoiceError as error:  # a bad file, or a stage failing on it: report, go on
+        message = str(error) if isinstance(error, VoiceInputError) else f"{path}: {error}"
+        return path, None, message
     if out is not None:
         write_atomically(files, outputs_for(path, out, _worker.config.formats))
     return path, result, None

@@ -329,10 +329,14 @@ def _speaker(lang: str, speak: bool):
 
 
 def _announce(assistant, say, stop) -> None:
-    """Poll for finished timers once a second while the assistant runs."""
+    """Poll for finished timers once a second while the assistant runs; a failure to say one
+    is reported and the announcer goes on."""
     while not stop.wait(1.0):
         for message in assistant.announcements():
-            say(message)
+            try:
+                say(message)
+            except VoiceError as error:
+                _log(f"voice: error: {error}")
 
 
 @app.command()
