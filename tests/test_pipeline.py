@@ -236,3 +236,17 @@ def test_batch_refuses_to_overwrite_its_input(tmp_path):
     result = run("translate", str(recording), "-o", str(tmp_path))
     assert result.returncode == 2 and "would overwrite an input" in result.stderr
     assert recording.read_bytes() == before
+
+
+def test_a_failing_stage_stops_the_live_pipeline_with_its_error():
+    from voice.asr.recognizer import Recognizer
+    from voice.pipeline import LivePipeline, Replay
+
+    def respond(utterance):
+        raise RuntimeError(f"translator broke on {utterance.es!r}")
+
+    pipeline = LivePipeline(Recognizer.load(), respond=respond)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="translator broke"):
+        pipeline.run(Replay(SAMPLES[0], speed=4.0))
+    assert time.monotonic() - started < 30  # no worker left waiting on a queue

@@ -474,6 +474,8 @@ def _listen(mode: Mode, source, speak: bool, vad: str, home: Path | None,
         stats = pipeline.run(source)
     except KeyboardInterrupt:
         pipeline.stop()
+        if pipeline.errors:
+            raise pipeline.errors[0] from None
         stats = pipeline.stats
     finally:
         stop.set()

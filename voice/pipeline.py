@@ -154,7 +154,7 @@ class LivePipeline:
         try:
             source.run(self.offer, self.stopped, self.block)
         finally:
-            self.audio.put(_END)
+            self._put(self.audio, _END)
             for worker in workers:
                 while worker.is_alive():
                     worker.join(0.1)  # short joins keep Ctrl-C responsive
@@ -168,7 +168,24 @@ class LivePipeline:
         except BaseException as error:  # surfaced by run() in the main thread
             self.errors.append(error)
             self.stopped.set()
-            self.texts.put(_END)
+
+    def _put(self, channel: queue.Queue, item: Any) -> None:
+        """Wait for room, unless a worker has failed (then nobody may ever read)."""
+        while not self.errors:
+            try:
+                channel.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _get(self, channel: queue.Queue) -> Any:
+        """The next item; _END once a worker has failed."""
+        while not self.errors:
+            try:
+                return channel.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        return _END
 
     def _recognise(self) -> None:
         endpointer = Endpointer(self.config.endpoint)
@@ -176,7 +193,7 @@ class LivePipeline:
         parts: list[np.ndarray] = []
         index, start, last_partial = 0, 0.0, 0.0
         while True:
-            block = self.audio.get()
+            block = self._get(self.audio)
             events = endpointer.flush() if block is _END else endpointer.feed(block)
             for event in events:
                 if event.kind == "start":
@@ -197,13 +214,13 @@ class LivePipeline:
                     utterance.timings["text"] = _ms_since(endpoint)
                     index += 1
                     streaming.reset()
-                    self.texts.put((utterance, endpoint))
+                    self._put(self.texts, (utterance, endpoint))
             if block is _END:
-                self.texts.put(_END)
+                self._put(self.texts, _END)
                 return
 
     def _respond(self) -> None:
-        while (item := self.texts.get()) is not _END:
+        while (item := self._get(self.texts)) is not _END:
             utterance, endpoint = item
             said = self.respond(utterance) if self.respond and utterance.es else None
             if self.respond:
