@@ -19,8 +19,7 @@ from voice.mt.translator import Translator
 def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 3,
               limit: int = 40) -> dict:
     """Real-time factor of whole-utterance recognition on the first `limit` files."""
-    rows = list(read_jsonl(manifest))[:limit]
-    audio = [load_audio(manifest.parent / r["audio"]) for r in rows]
+    audio = _recordings(manifest, limit)
     seconds = sum(len(a) for a in audio) / SAMPLE_RATE
     torch.set_num_threads(threads)
     recognizer.recognize(audio[0])  # warm-up
@@ -108,19 +107,14 @@ def bench_pipeline(manifest: Path, minutes: float = 2.0, gap: float = 1.0,
     between them (speech rendered, not played): medians of endpoint -> final Spanish text,
     -> English text, -> first English audio; the longest gap between partials; drops; RSS."""
     from voice.endpoint import EndpointConfig
-    from voice.pipeline import LiveConfig, LivePipeline, Replay
+    from voice.pipeline import LiveConfig, LivePipeline, Replay, translating
     from voice.tts import Speaker
 
     recordings = _recordings(manifest, 1000)
     audio = _with_gaps(recordings, gap)
     audio = np.resize(audio, int(minutes * 60 * SAMPLE_RATE))
-    translator = Translator.load()
     config = LiveConfig(endpoint=EndpointConfig(vad=vad))
-
-    def respond(utterance) -> str:
-        utterance.en = translator.translate([utterance.es], config.beam)[0]
-        return utterance.en
-
+    respond = translating(Translator.load(), config.beam)
     pipeline = LivePipeline(Recognizer.load(), config, respond, Speaker("en"))
     stats = pipeline.run(Replay(audio))
     return {"stage": "pipeline", "vad": vad, "audio_minutes": round(minutes, 2),

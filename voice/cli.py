@@ -418,7 +418,7 @@ def _listen(mode: Mode, source, speak: bool, vad: str, home: Path | None,
 
     from voice.asr.recognizer import Recognizer
     from voice.endpoint import EndpointConfig
-    from voice.pipeline import LiveConfig, LivePipeline
+    from voice.pipeline import LiveConfig, LivePipeline, translating
 
     if vad not in ("silero", "webrtc"):
         raise VoiceError(f"--vad {vad}: use silero or webrtc")
@@ -427,12 +427,7 @@ def _listen(mode: Mode, source, speak: bool, vad: str, home: Path | None,
     if mode is Mode.translate:
         from voice.mt.translator import Translator
 
-        translator = Translator.load()
-
-        def respond(utterance):
-            utterance.en = translator.translate([utterance.es], config.beam)[0]
-            return utterance.en
-
+        respond = translating(Translator.load(), config.beam)
         speaker, play = _speaker("en", speak)
     elif mode is Mode.assistant:
         import dataclasses
