@@ -374,7 +374,7 @@ def test_number_words_become_numbers(bot):
 @pytest.mark.parametrize("text, number", [
     ("cinco", 5), ("25", 25), ("2,5", 2.5), ("veinticinco por ciento", 25), ("veintiún", 21),
     ("dos y medio", 2.5), ("dos coma cinco", 2.5), ("una", 1), ("Treinta y dos", 32),
-    ("media", 0.5), ("nada", None),
+    ("media", 0.5), ("nada", None), ("1.500 vatios", 1500), ("1.000,5", 1000.5), ("-2,5", -2.5),
 ])
 def test_spoken_number(text, number):
     assert spoken_number(text) == number

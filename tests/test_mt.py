@@ -158,6 +158,14 @@ export_dir = "{tmp_path}/model"
     assert rows[1]["bleu"] > 20  # Apertium ran on the same sentences and translated them
 
 
+def test_thousands_separators_are_one_value_on_both_sides():
+    masked, values = mask("Cuesta 1.000 euros, o 1.500,5 con 2,5 de IVA")
+    assert masked == "Cuesta <n0> euros, o <n1> con <n2> de IVA"
+    assert values == ["1000", "1500.5", "2.5"]
+    assert mask_target("It costs 1,000 euros, or 1,500.5 with 2.5 of VAT", values) == \
+        "It costs <n0> euros, or <n1> with <n2> of VAT"
+
+
 def test_more_numbers_than_placeholders_stay_as_written():
     text = " ".join(str(n) for n in range(100, 112))
     masked, values = mask(text)

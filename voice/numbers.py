@@ -14,9 +14,24 @@ from num2words import num2words
 from voice.text import fold_accents
 
 MAX_SPOKEN = 2100
-_DIGITS = re.compile(r"-?\d+(?:[.,]\d+)?")
+# "1.000", "1,000", "1.000,5", "12,345.67" (three-digit groups, one separator) or "2,5", "2.5"
+WRITTEN = r"\d{1,3}([.,])\d{3}(?:\1\d{3})*(?:(?!\1)[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?"
+_GROUPED = re.compile(r"\d{1,3}([.,])\d{3}(?:\1\d{3})*((?!\1)[.,]\d+)?")
+_DIGITS = re.compile(rf"-?(?:{WRITTEN})")
 _WORD = re.compile(r"[^\W\d_]+")
 _HALF = {"medio", "media"}
+
+
+def written_value(number: str) -> str:
+    """A written number with a decimal point and no grouping: "1.000" (Spanish thousands) and
+    "1,000" -> "1000", "1.000,5" -> "1000.5", "2,5" -> "2.5". A separator followed by exactly
+    three digits groups thousands, as in both Spanish and Mexican usage."""
+    grouped = _GROUPED.fullmatch(number.lstrip("-"))
+    if not grouped:
+        return number.replace(",", ".")
+    decimals = grouped.group(2) or ""
+    whole = number[:len(number) - len(decimals)].replace(grouped.group(1), "")
+    return f"{whole}.{decimals[1:]}" if decimals else whole
 
 
 @cache
@@ -58,7 +73,7 @@ def spoken_number(text: str) -> float | None:
     """
     digits = _DIGITS.search(text)
     if digits:
-        return float(digits.group().replace(",", "."))
+        return float(written_value(digits.group()))
     words = [fold_accents(w.lower()) for w in _WORD.findall(text)]
     for i, word in enumerate(words):
         found = _phrase(words, i)

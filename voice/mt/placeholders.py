@@ -10,19 +10,14 @@ import re
 
 from num2words import num2words
 
-from voice.numbers import MAX_SPOKEN, spoken_numbers
+from voice.numbers import MAX_SPOKEN, WRITTEN, spoken_numbers, written_value
 from voice.text import fold_accents, normalize_es
 
 PLACEHOLDER = re.compile(r"<n(\d+)>")
 MAX_PLACEHOLDERS = 10  # <n0>..<n9>, never split by the tokenizer
-_DIGITS = re.compile(r"\d+(?::\d\d|[.,]\d+)?")
+_DIGITS = re.compile(rf"\d+:\d\d|{WRITTEN}")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ARTICLES = {("un",), ("una",)}  # "un minuto" is "a minute" as often as "1 minute"
-
-
-def _canonical(number: str) -> str:
-    """One spelling for a value on both sides: a decimal comma becomes a point."""
-    return number.replace(",", ".")
 
 
 def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
@@ -46,7 +41,7 @@ def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
 
 def mask(text: str) -> tuple[str, list[str]]:
     """Replace every number in a Spanish text by a placeholder; returns (text, values)."""
-    spans = [(m.start(), m.end(), _canonical(m.group())) for m in _DIGITS.finditer(text)]
+    spans = [(m.start(), m.end(), written_value(m.group())) for m in _DIGITS.finditer(text)]
     spans += [s for s in _spoken_spans(text)
               if not any(a < s[1] and s[0] < b for a, b, _ in spans)]
     values: list[str] = []
@@ -65,7 +60,7 @@ def mask_target(text: str, values: list[str]) -> str:
     """Replace the numbers of an English reference that the source also has, in digits or in
     words ("two" for a source "dos"), so the model never has to guess a number."""
     def sub(match: re.Match) -> str:
-        value = _canonical(match.group())
+        value = written_value(match.group())
         return f"<n{values.index(value)}>" if value in values else match.group()
 
     text = _DIGITS.sub(sub, text)
