@@ -149,6 +149,16 @@ def test_batch_translates_reports_bad_files_and_writes_every_format(tmp_path):
         assert len(speech) / rate >= row["seconds"] - 0.01 and np.abs(speech).max() > 0.1
 
 
+def test_batch_workers_failing_to_start_give_one_line(tmp_path):
+    bare = tmp_path / "bin"  # no espeak-ng here: English speech (WAV) cannot be made
+    bare.mkdir()
+    result = run("translate", *map(str, SAMPLES[:2]), "-o", str(tmp_path / "out"), "--jobs", "2",
+                 env={"PATH": str(bare)})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("voice: error:")
+    assert "espeak-ng" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_batch_to_stdout_is_one_json_line_per_file():
     result = run("translate", *map(str, SAMPLES[:2]), "--beam", "1")
     assert result.returncode == 0, result.stderr

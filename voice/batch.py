@@ -11,8 +11,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -133,19 +135,29 @@ def check_names(paths: list[Path], out: Path | None, formats: tuple[str, ...]) -
                                      "another -o folder")
 
 
-_worker: FileTranslator | None = None
+_worker: FileTranslator | VoiceError | None = None
 
 
-def _start_worker(config: BatchConfig, threads: int) -> None:
+def _start_worker(config: BatchConfig, threads: int, pooled: bool = False) -> None:
+    """Load the stages once per process. A start-up failure (a missing model or program) is
+    kept and raised by the first file, so it reaches the user as one line, not as a broken
+    pool. Pooled workers leave Ctrl-C to the parent, which cancels the queued files."""
     import torch
 
     global _worker
+    if pooled:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(threads)
-    _worker = FileTranslator(config)
+    try:
+        _worker = FileTranslator(config)
+    except VoiceError as error:
+        _worker = error
 
 
 def _work(path: Path, out: Path | None) -> tuple[Path, dict | None, str | None]:
     """(path, result, error); the outputs are on disk before this returns."""
+    if isinstance(_worker, VoiceError):
+        raise _worker
     try:
         result, files = _worker.translate(path)
     except VoiceError as error:  # a bad file, or a stage failing on it: report, go on
@@ -168,8 +180,14 @@ def translate_files(paths: list[Path], out: Path | None, config: BatchConfig,
             yield _work(path, out)
         return
     jobs = min(jobs, len(paths))
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
-                             initargs=(config, max(1, cores // jobs))) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+                               initargs=(config, max(1, cores // jobs), True))
+    try:
         futures = [pool.submit(_work, path, out) for path in paths]
         for future in futures:
             yield future.result()
+    except BrokenProcessPool:
+        raise VoiceError("a --jobs worker died (out of memory?); the finished files are kept: "
+                         "rerun with --resume") from None
+    finally:  # an error or Ctrl-C: files not yet started are dropped, running ones finish
+        pool.shutdown(wait=False, cancel_futures=True)
