@@ -260,3 +260,38 @@ def test_a_failing_stage_stops_the_live_pipeline_with_its_error():
     with pytest.raises(RuntimeError, match="translator broke"):
         pipeline.run(Replay(SAMPLES[0], speed=4.0))
     assert time.monotonic() - started < 30  # no worker left waiting on a queue
+
+
+def test_speech_gates_input_as_silence_so_utterance_times_stay_true():
+    from voice.asr.recognizer import Recognizer
+    from voice.pipeline import LivePipeline, Replay
+
+    class Silent:  # renders nothing: only the time spent "speaking" matters here
+        def render(self, text):
+            return text
+
+    audio, spans = _stream_of_samples()
+    results = []
+    pipeline = LivePipeline(Recognizer.load(), respond=lambda u: "ok", speaker=Silent(),
+                            play=lambda speech: time.sleep(0.3), on_result=results.append)
+    stats = pipeline.run(Replay(audio, speed=2.0))
+    assert stats.gated_blocks > 0  # each reply gated about 0.6 s of the stream
+    assert len(results) == len(spans)
+    for utterance, (start, end) in zip(results, spans, strict=True):
+        assert abs(utterance.start - start) < 0.4 and abs(utterance.end - end) < 0.8
+
+
+def test_stopping_leaves_queued_utterances_unanswered():
+    from voice.asr.recognizer import Recognizer
+    from voice.pipeline import LivePipeline, Replay
+
+    answered = []
+
+    def respond(utterance):
+        answered.append(utterance.es)
+        pipeline.stop()  # as Ctrl-C does after the first answer
+
+    audio, spans = _stream_of_samples(gap=0.6)
+    pipeline = LivePipeline(Recognizer.load(), respond=respond)
+    pipeline.run(Replay(audio, speed=20.0))  # every utterance is queued before the first answer
+    assert len(spans) > 1 and len(answered) == 1

@@ -467,8 +467,7 @@ def _listen(mode: Mode, source, speak: bool, vad: str, home: Path | None,
         announcer.start()
     try:
         stats = pipeline.run(source)
-    except KeyboardInterrupt:
-        pipeline.stop()
+    except KeyboardInterrupt:  # the pipeline has stopped; queued utterances go unanswered
         if pipeline.errors:
             raise pipeline.errors[0] from None
         stats = pipeline.stats

@@ -2,7 +2,9 @@
 intent parser -> speech, on three threads joined by bounded queues.
 
 The source never waits: a block that finds the queue full is dropped and counted. While the
-assistant speaks, input is gated (counted, not heard), so it does not hear itself. Partial
+assistant speaks, input is gated: heard as silence, so it does not hear itself, an utterance
+cut by a reply ends there, and utterance times stay true to the stream. Ctrl-C (or stop())
+ends the run at once: utterances still queued are not answered. Partial
 text comes from the streaming recogniser; the final text of each utterance is a whole-utterance
 pass over its audio when the endpointer closes it (the same result `voice transcribe` gives).
 """
@@ -137,7 +139,7 @@ class LivePipeline:
         """Called by the source (PortAudio's thread for a microphone); never blocks."""
         if self.speaking.is_set():
             self.stats.gated_blocks += 1
-            return
+            block = np.zeros_like(block)
         try:
             self.audio.put_nowait(block)
         except queue.Full:
@@ -153,6 +155,9 @@ class LivePipeline:
             worker.start()
         try:
             source.run(self.offer, self.stopped, self.block)
+        except KeyboardInterrupt:
+            self.stopped.set()
+            raise
         finally:
             self._put(self.audio, _END)
             for worker in workers:
@@ -170,8 +175,8 @@ class LivePipeline:
             self.stopped.set()
 
     def _put(self, channel: queue.Queue, item: Any) -> None:
-        """Wait for room, unless a worker has failed (then nobody may ever read)."""
-        while not self.errors:
+        """Wait for room, unless the run is stopping (then nobody may ever read)."""
+        while not self.stopped.is_set():
             try:
                 channel.put(item, timeout=0.1)
                 return
@@ -179,8 +184,8 @@ class LivePipeline:
                 continue
 
     def _get(self, channel: queue.Queue) -> Any:
-        """The next item; _END once a worker has failed."""
-        while not self.errors:
+        """The next item; _END once the run is stopping (Ctrl-C, stop() or a failed worker)."""
+        while not self.stopped.is_set():
             try:
                 return channel.get(timeout=0.1)
             except queue.Empty:
@@ -194,6 +199,8 @@ class LivePipeline:
         index, start, last_partial = 0, 0.0, 0.0
         while True:
             block = self._get(self.audio)
+            if self.stopped.is_set():
+                return
             events = endpointer.flush() if block is _END else endpointer.feed(block)
             for event in events:
                 if event.kind == "start":
