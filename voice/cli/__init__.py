@@ -1,0 +1,27 @@
+"""`voice` command line (DESIGN section 5): JSON on stdout, progress and errors on stderr.
+
+One module per command group; importing them registers their commands on `app`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from voice.cli import bench, convert, data, evaluate, live, train  # noqa: F401  (registers)
+from voice.cli.common import app, log
+from voice.errors import VoiceError
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app()
+    except VoiceError as error:
+        log(f"voice: error: {error}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        log("voice: interrupted")
+        sys.exit(130)
+    except BrokenPipeError:  # `voice ... | head`: the reader left; nothing to report
+        sys.stderr.close()
+        sys.exit(141)

@@ -1,0 +1,74 @@
+"""What every command group shares: the Typer apps, common options, one-line errors and
+result tables."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voice.errors import VoiceError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Offline Spanish speech -> English text and speech, and voice commands.",
+)
+data_app = typer.Typer(no_args_is_help=True, help="Build training corpora from installed packages.")
+app.add_typer(data_app, name="data")
+eval_app = typer.Typer(no_args_is_help=True, help="Score models on held-out data.")
+app.add_typer(eval_app, name="eval")
+bench_app = typer.Typer(no_args_is_help=True, help="Time the stages (real-time factor, memory).")
+app.add_typer(bench_app, name="bench")
+
+
+class Decoder(StrEnum):
+    greedy = "greedy"
+    beam = "beam"
+
+
+ModelDir = Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON lines only.")]
+DecoderOption = Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam search with "
+                                                     "the word LM.")]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def require_manifests(paths: list[str | Path], corpus: str) -> None:
+    for path in paths:
+        if not Path(path).exists():
+            raise VoiceError(f"{path}: no such manifest (run `voice data build {corpus}`, "
+                             "or `voice data import` for your own speech)")
+
+
+def audio_inputs(paths: list[Path]):
+    """(path, samples) for each readable file; a bad one is reported on one line and skipped."""
+    from voice.audio import load_audio
+    from voice.errors import VoiceInputError
+
+    failed = 0
+    for path in paths:
+        try:
+            yield path, load_audio(path)
+        except VoiceInputError as error:
+            log(f"voice: error: {error}")
+            failed += 1
+    if failed:
+        log(f"voice: {failed} of {len(paths)} input(s) failed")
+        raise typer.Exit(1)
+
+
+def table(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(*rows[0].keys())
+    for row in rows:
+        grid.add_row(*(str(v) for v in row.values()))
+    Console(stderr=True).print(grid)

@@ -1,0 +1,164 @@
+"""One input, one output: `voice transcribe`, `translate`, `translate-text`, `intent`, `speak`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voice.cli.common import Decoder, DecoderOption, ModelDir, app, audio_inputs, log
+from voice.errors import VoiceError
+
+
+@app.command()
+def transcribe(
+    audio: Annotated[list[Path], typer.Argument(help="Audio files (any format ffmpeg reads).")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines with word times.")] = False,
+    decoder: DecoderOption = Decoder.greedy,
+    model_dir: ModelDir = None,
+) -> None:
+    """Spanish speech -> Spanish text: one line per file, or JSON with word times."""
+    from voice.asr.recognizer import Recognizer
+
+    recognizer = Recognizer.load(model_dir, decoder.value)
+    for path, samples in audio_inputs(audio):
+        result = recognizer.recognize(samples)
+        if as_json:
+            print(json.dumps({"file": str(path), **result.to_dict()}, ensure_ascii=False))
+        else:
+            print(result.text if len(audio) == 1 else f"{path}\t{result.text}", flush=True)
+
+
+@app.command()
+def intent(
+    text: Annotated[str | None, typer.Argument(help="A Spanish command; none: read stdin.")] = None,
+    model_dir: ModelDir = None,
+) -> None:
+    """Spanish command -> {"text","intent","slots","confidence"} (one JSON line per command)."""
+    from voice.intent.parser import IntentParser
+
+    parser = IntentParser.load(model_dir)
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        print(json.dumps(parser.parse(line).to_dict(), ensure_ascii=False), flush=True)
+
+
+class Format(StrEnum):
+    jsonl = "jsonl"
+    txt = "txt"
+    srt = "srt"
+    vtt = "vtt"
+    wav = "wav"
+
+
+@app.command("translate")
+def translate(
+    audio: Annotated[list[Path], typer.Argument(help="Spanish recordings (any format ffmpeg "
+                                                     "reads).")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output folder; without it "
+                                             "the JSON lines go to stdout.")] = None,
+    formats: Annotated[list[Format] | None, typer.Option(
+        "--format", help="Outputs per input (repeatable; default all).")] = None,
+    jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
+    resume: Annotated[bool, typer.Option(help="Skip inputs whose outputs all exist.")] = False,
+    beam: Annotated[int, typer.Option(help="Translation beam size (1: greedy).")] = 5,
+    decoder: DecoderOption = Decoder.greedy,
+    vad: Annotated[str, typer.Option(help="Pause detector: webrtc (fast) or silero (better in "
+                                          "babble, about 30x slower).")] = "webrtc",
+) -> None:
+    """Spanish speech -> English: JSON, TXT, SRT and VTT subtitles and English speech (WAV)
+    per input, cut at pauses. A bad file is reported and the rest go on."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from voice.batch import FORMATS, BatchConfig, check_names, outputs_for, translate_files
+    from voice.endpoint import EndpointConfig
+    from voice.models import find_model
+
+    if vad not in ("silero", "webrtc"):
+        raise VoiceError(f"--vad {vad}: use silero or webrtc")
+    find_model("asr-es"), find_model("mt-es-en")
+    chosen = tuple(f for f in FORMATS if f in {f.value for f in formats or []}) or FORMATS
+    if out is None:
+        chosen = ("jsonl",)
+    audio = list(dict.fromkeys(audio))  # the same file twice is translated once
+    check_names(audio, out, chosen)
+    todo = [p for p in audio if not (resume and out is not None and all(
+        t.exists() for t in outputs_for(p, out, chosen).values()))]
+    if len(todo) < len(audio):
+        log(f"voice: resuming: {len(audio) - len(todo)} of {len(audio)} input(s) already done")
+    failed, seconds, start = 0, 0.0, time.perf_counter()
+    columns = (TextColumn("translate"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        bar = progress.add_task("translate", total=len(todo), rate="")
+        for path, result, error in translate_files(todo, out, BatchConfig(
+                formats=chosen, beam=beam, decoder=decoder.value,
+                endpoint=EndpointConfig(vad=vad)), jobs):
+            if error:
+                failed += 1
+                progress.console.print(f"voice: error: {error}", markup=False, highlight=False,
+                                       soft_wrap=True)
+                continue
+            seconds += result["seconds"]
+            if out is None:
+                print(json.dumps(result, ensure_ascii=False), flush=True)
+            else:  # a human summary; the files hold the details
+                written = outputs_for(path, out, chosen)
+                speech = f"\n  speech: {written['wav']}" if "wav" in written else ""
+                print(f"{path}\n  es: {result['es']}\n  en: {result['en']}{speech}", flush=True)
+            speed = seconds / max(1e-9, time.perf_counter() - start)
+            progress.update(bar, advance=1, rate=f"{speed:.1f} audio-s/s")
+    if out is not None:
+        log(f"voice: {len(todo) - failed} translated into {out}/ "
+             f"({', '.join(chosen)}; {seconds:.1f} s of audio)")
+    if failed:
+        log(f"voice: {failed} of {len(audio)} input(s) failed")
+        raise typer.Exit(1)
+
+
+@app.command()
+def speak(
+    text: Annotated[str, typer.Argument(help="What to say.")],
+    lang: Annotated[str, typer.Option(help="en or es (or any espeak-ng voice).")] = "en",
+    out: Annotated[Path | None, typer.Option(help="Write a WAV file instead of playing.")] =
+        None,
+    rate: Annotated[int, typer.Option(help="Words per minute.")] = 170,
+    voice: Annotated[str | None, typer.Option(help="espeak-ng voice, e.g. en-us+f3.")] = None,
+) -> None:
+    """Text -> speech through the speaker, or into a WAV file."""
+    import soundfile as sf
+
+    from voice.tts import Speaker, play
+
+    if out is not None and not out.parent.is_dir():
+        raise VoiceError(f"{out}: no such folder {out.parent}")
+    speech = Speaker(lang, rate, voice).render(text)
+    if out is None:
+        play(speech)
+        return
+    tmp = out.with_name(f".{out.name}.tmp")
+    sf.write(tmp, speech.samples, speech.rate, format="WAV", subtype="PCM_16")
+    tmp.replace(out)
+    log(f"voice: wrote {out} ({speech.seconds:.1f} s)")
+
+
+@app.command("translate-text")
+def translate_text(
+    text: Annotated[str | None, typer.Argument(help="Spanish text; none: one line per stdin "
+                                                    "line.")] = None,
+    beam: Annotated[int, typer.Option(help="Beam size (1: greedy).")] = 5,
+    model_dir: ModelDir = None,
+) -> None:
+    """Spanish text -> English text, one line out per line in."""
+    from voice.mt.translator import Translator
+
+    translator = Translator.load(model_dir)
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        print(translator.translate([line], beam)[0], flush=True)

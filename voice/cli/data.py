@@ -1,0 +1,73 @@
+"""`voice data build|import`: training corpora from installed packages, or your own speech."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voice.cli.common import data_app
+
+
+class Corpus(StrEnum):
+    asr = "asr"
+    mt = "mt"
+    intent = "intent"
+    all = "all"
+
+
+@data_app.command("build")
+def data_build(
+    corpus: Annotated[Corpus, typer.Argument(help="Which corpus to build.")] = Corpus.all,
+    out: Annotated[Path, typer.Option(help="Output folder for manifests and audio.")] = Path(
+        "data"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 0,
+    hours: Annotated[float, typer.Option(help="Hours of espeak-ng training speech.")] = 9.0,
+    kokoro_hours: Annotated[float, typer.Option(
+        help="Hours of Kokoro training speech (about 2.7x real time on 2 cores).")] = 0.0,
+    jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
+) -> None:
+    """Write JSONL manifests under OUT: asr/, mt/, intent/ (resumable: finished audio is kept)."""
+    from voice.data import asr, intent, mt
+
+    builders = {
+        "intent": lambda: intent.build(out, seed=seed),
+        "mt": lambda: mt.build(out, seed=seed),
+        "asr": lambda: asr.build(out, seed=seed, hours=hours, jobs=jobs or None,
+                                 kokoro_hours=kokoro_hours),
+    }
+    names = list(builders) if corpus is Corpus.all else [corpus.value]
+    for name in names:
+        start = time.perf_counter()
+        counts = builders[name]()
+        counts["seconds"] = round(time.perf_counter() - start, 1)
+        print(json.dumps({"corpus": name, **counts}), flush=True)
+
+
+class Importable(StrEnum):
+    commonvoice = "commonvoice"
+    list = "list"
+
+
+@data_app.command("import")
+def data_import(
+    kind: Annotated[Importable, typer.Argument(help="commonvoice: a release's language folder; "
+                                                    "list: a file of audio<TAB>text lines.")],
+    source: Annotated[Path, typer.Argument(help="The folder or list file.")],
+    name: Annotated[str, typer.Option(help="Manifest name (data/asr/NAME[-SPLIT].jsonl).")],
+    out: Annotated[Path, typer.Option(help="Where manifests go.")] = Path("data/asr"),
+) -> None:
+    """Make recogniser manifests for speech you already have (audio is not copied)."""
+    from voice.data.importers import import_common_voice, import_list
+
+    out.mkdir(parents=True, exist_ok=True)
+    if kind is Importable.commonvoice:
+        counts = import_common_voice(source, out, name)
+    else:
+        counts = import_list(source, out, name)
+    print(json.dumps({"import": kind.value, **counts}))

@@ -1,0 +1,166 @@
+"""`voice eval asr|mt|intent|e2e`: scores on held-out data, beside the baselines."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voice.cli.common import (
+    AsJson,
+    Decoder,
+    DecoderOption,
+    ModelDir,
+    eval_app,
+    log,
+    require_manifests,
+    table,
+)
+
+
+class MtBaseline(StrEnum):
+    apertium = "apertium"
+
+
+@eval_app.command("mt")
+def eval_mt(
+    manifest: Annotated[Path, typer.Option(help="Spanish/English pairs.")] = Path(
+        "data/mt/dev.jsonl"),
+    baseline: Annotated[MtBaseline | None, typer.Option(
+        help="Also score a baseline on the same sentences.")] = None,
+    beam: Annotated[int, typer.Option(help="Beam size (1: greedy).")] = 5,
+    as_json: AsJson = False,
+    model_dir: ModelDir = None,
+) -> None:
+    """BLEU/chrF per source of the pairs (asterisk, homeassistant, bible), on clean and
+    recogniser-style input, with numbers and home names kept, beside Apertium."""
+    from voice.mt.evaluate import evaluate
+    from voice.mt.translator import Translator
+
+    require_manifests([manifest], "mt")
+    translator = Translator.load(model_dir)
+    rows = []
+    for row in evaluate(translator, manifest, beam, baseline is not None):
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if not as_json:
+        table(rows)
+
+
+class IntentBaseline(StrEnum):
+    hassil = "hassil"
+
+
+@eval_app.command("intent")
+def eval_intent(
+    manifest: Annotated[Path, typer.Option(help="Labelled commands.")] = Path(
+        "data/intent/dev.jsonl"),
+    calibrate: Annotated[bool, typer.Option(
+        help="Fit the confidence temperature on this manifest and save it with the model.")]
+    = False,
+    baseline: Annotated[IntentBaseline | None, typer.Option(
+        help="Also score hassil template matching over the same home.")] = None,
+    limit: Annotated[int, typer.Option(
+        help="With --baseline: commands scored by both (evenly spaced; 0: all).")] = 400,
+    as_json: AsJson = False,
+    model_dir: ModelDir = None,
+) -> None:
+    """Intent accuracy, slot F1, calibration error and parse latency, on clean and
+    recogniser-style text."""
+    import torch
+
+    from voice.data.manifest import read_jsonl
+    from voice.intent.baseline import HassilParser, subsample
+    from voice.intent.calibrate import fit_temperature, save_temperature
+    from voice.intent.data import bio_tags, recogniser_style
+    from voice.intent.evaluate import score_labeller
+    from voice.intent.parser import IntentParser
+    from voice.models import find_model
+
+    require_manifests([manifest], "intent")
+    torch.set_num_threads(1)
+    parser = IntentParser.load(model_dir)
+    commands = list(read_jsonl(manifest))
+    if baseline is not None and limit:
+        commands = subsample(commands, limit)
+    gold = [(*bio_tags(r), r["intent"]) for r in commands]
+    styles = {"clean": gold,
+              "recogniser": [(*recogniser_style(w, t), i) for w, t, i in gold]}
+    parsers = {"voice": parser}
+    if baseline is not None:
+        parsers["hassil"] = HassilParser()
+    if calibrate:
+        logits = torch.stack([parser.logits(w)[0] for ex in styles.values() for w, _, _ in ex])
+        labels = torch.tensor([parser.vocabs.intents(i) for ex in styles.values()
+                               for _, _, i in ex])
+        parser.temperature = fit_temperature(logits, labels)
+        save_temperature(model_dir or find_model("intent-es"), parser.temperature)
+        log(f"voice: confidence temperature {parser.temperature} saved with the model")
+    rows = []
+    for style, examples in styles.items():
+        for name, labeller in parsers.items():
+            rows.append(score_labeller(labeller, examples, f"{manifest.stem}:{style}", name))
+            print(json.dumps(rows[-1]), flush=True)
+    if not as_json:
+        table(rows)
+
+
+@eval_app.command("e2e")
+def eval_e2e(
+    manifest: Annotated[Path, typer.Option(help="Recordings with Asterisk prompt ids.")] = Path(
+        "data/asr/asterisk-dev.jsonl"),
+    baseline: Annotated[MtBaseline | None, typer.Option(
+        help="Also translate the recogniser's output with a baseline.")] = MtBaseline.apertium,
+    beam: Annotated[int, typer.Option(help="Translation beam size.")] = 5,
+    decoder: DecoderOption = Decoder.greedy,
+    as_json: AsJson = False,
+) -> None:
+    """Speech in, English out: BLEU/chrF against the English prompts of the recordings."""
+    from voice.asr.recognizer import Recognizer
+    from voice.evaluate_e2e import evaluate_e2e
+    from voice.mt.translator import Translator
+
+    require_manifests([manifest], "asr")
+    rows = []
+    recognizer = Recognizer.load(None, decoder.value)
+    for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam, baseline is not None):
+        rows.append({**row, "recogniser_decoder": decoder.value})
+        print(json.dumps(rows[-1]), flush=True)
+    if not as_json:
+        table(rows)
+
+
+@eval_app.command("asr")
+def eval_asr(
+    manifest: Annotated[list[Path] | None, typer.Option(help="Manifests to score.")] = None,
+    noisy: Annotated[bool, typer.Option(help="Also at 10 dB SNR (white, babble).")] = True,
+    streaming: Annotated[bool, typer.Option(
+        help="Also streamed (see --chunk, --lookahead).")] = False,
+    chunk: Annotated[float, typer.Option(help="Streaming chunk, seconds.")] = 0.32,
+    lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 0.64,
+    as_json: AsJson = False,
+    decoder: DecoderOption = Decoder.greedy,
+    model_dir: ModelDir = None,
+) -> None:
+    """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak,
+    held-out Piper voice)."""
+    from voice.asr.evaluate import DEV_MANIFESTS, NOISES, evaluate
+    from voice.asr.recognizer import Recognizer
+    from voice.asr.stream import StreamConfig
+
+    recognizer = Recognizer.load(model_dir, decoder.value)
+    manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
+    require_manifests(manifests, "asr")
+    rows = []
+    for path in manifests:
+        runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
+        if streaming:
+            runs.append((None, StreamConfig(chunk, lookahead)))
+        for noise, stream in runs:
+            rows.append(evaluate(recognizer, path, noise, streaming=stream))
+            print(json.dumps(rows[-1]), flush=True)
+    if not as_json:
+        table(rows)

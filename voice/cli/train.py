@@ -1,0 +1,88 @@
+"""`voice train asr|lm|mt|intent`: one trainer, a TOML recipe per model."""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voice.cli.common import app, require_manifests
+from voice.errors import VoiceError
+
+
+class Trainable(StrEnum):
+    asr = "asr"
+    lm = "lm"
+    mt = "mt"
+    intent = "intent"
+
+
+@app.command()
+def train(
+    model: Annotated[Trainable, typer.Argument(help="Which model to train.")],
+    recipe: Annotated[Path, typer.Option(help="TOML recipe (see recipes/).")],
+    resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
+    minutes: Annotated[float | None, typer.Option(
+        help="Override the recipe's time budget (0: none).")] = None,
+    run_dir: Annotated[Path | None, typer.Option(
+        help="Override where the run lives; the best model then goes to RUN_DIR/model "
+             "(for experiments that must not replace a shipped model).")] = None,
+) -> None:
+    """Train a model from its recipe; the best dev checkpoint is exported to the recipe's
+    export_dir. `lm` trains the recogniser's word language model (same recipe).
+    Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
+    import torch
+
+    from voice.asr.task import AsrRecipe, AsrTask
+    from voice.config import load_recipe
+    from voice.intent.task import IntentRecipe, IntentTask
+    from voice.mt.task import MtRecipe, MtTask
+    from voice.train import train as run_training
+
+    recipes = {Trainable.mt: MtRecipe, Trainable.intent: IntentRecipe}
+    config = load_recipe(recipe, recipes.get(model, AsrRecipe))
+    if minutes is not None:
+        config.train.max_minutes = minutes
+    if run_dir is not None:
+        config.train.run_dir, config.train.export_dir = str(run_dir), str(run_dir / "model")
+    torch.manual_seed(config.train.seed)
+    if model is Trainable.mt:
+        require_manifests([config.data.train, config.data.dev], "mt")
+        task = MtTask(config, resume)
+    elif model is Trainable.intent:
+        require_manifests([config.data.train, config.data.dev], "intent")
+        task = IntentTask(config)
+    elif model is Trainable.lm:
+        _train_lm(config)
+        return
+    else:
+        require_manifests(config.data.train + config.data.dev, "asr")
+        if not config.data.dev or len(config.data.repeat) not in (0, len(config.data.train)):
+            raise VoiceError(f"{recipe}: [data] needs dev manifests and one repeat per train "
+                             "manifest")
+        task = AsrTask(config)
+    best = run_training(task, config.train, resume=resume)
+    if best:
+        print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
+
+
+def _train_lm(config) -> None:
+    """The recogniser's word LM: our text corpora minus every evaluated sentence."""
+    from voice.asr.evaluate import DEV_MANIFESTS
+    from voice.asr.lm import train_lm
+
+    if not config.lm.corpora:
+        raise VoiceError("the recipe has no [lm] corpora")
+    require_manifests(config.lm.corpora, "all")
+    start = time.perf_counter()
+    lm = train_lm(config.lm, [*config.data.dev, *DEV_MANIFESTS])
+    out = Path(config.train.export_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lm.save(out / "lm.json.gz")
+    print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), "words": len(lm.uni),
+                      "bigrams": len(lm.bi), "trigrams": len(lm.tri),
+                      "seconds": round(time.perf_counter() - start, 1)}))
