@@ -64,6 +64,16 @@ def test_recipe_typos_are_errors(tmp_path):
     assert from_dict(TrainConfig, {"lr": 0.5}).lr == 0.5
 
 
+def test_a_recipe_variant_changes_only_what_it_states(tmp_path):
+    (tmp_path / "base.toml").write_text("lr = 0.1\nepochs = 3\n")
+    (tmp_path / "variant.toml").write_text('base = "base.toml"\nlr = 0.5\n')
+    config = load_recipe(tmp_path / "variant.toml", TrainConfig)
+    assert (config.lr, config.epochs) == (0.5, 3)
+    (tmp_path / "base.toml").write_text('base = "variant.toml"\n')
+    with pytest.raises(VoiceError, match="name each other"):
+        load_recipe(tmp_path / "variant.toml", TrainConfig)
+
+
 def test_time_budget_ends_with_an_evaluation_and_export(tmp_path):
     task = ToyTask()
     train(task, _config(tmp_path, epochs=50, eval_every=10_000, max_minutes=1e-6))

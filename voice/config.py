@@ -32,12 +32,32 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
     return cls(**kwargs)
 
 
-def load_recipe(path: str | Path, cls: type[T]) -> T:
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """base with override's values; tables are merged key by key."""
+    out = dict(base)
+    for key, value in override.items():
+        both = isinstance(value, dict) and isinstance(base.get(key), dict)
+        out[key] = _merge(base[key], value) if both else value
+    return out
+
+
+def read_recipe(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A recipe's TOML as a dict. `base = "other.toml"` (relative to the recipe) starts from
+    another recipe, so a variant states only what it changes."""
     path = Path(path)
     if not path.exists():
         raise VoiceError(f"{path}: no such recipe")
+    if path.resolve() in seen:
+        raise VoiceError(f"{path}: recipes name each other as base")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise VoiceError(f"{path}: not valid TOML ({error})") from None
-    return from_dict(cls, data, str(path))
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    return _merge(read_recipe(path.parent / base, (*seen, path.resolve())), data)
+
+
+def load_recipe(path: str | Path, cls: type[T]) -> T:
+    return from_dict(cls, read_recipe(path), str(path))
