@@ -189,3 +189,35 @@ def test_kokoro_and_piper_speak_spanish_phonemes():
         audio = voice.synthesize("Enciende la luz.")
         assert 0.5 * SAMPLE_RATE < len(audio) < 3 * SAMPLE_RATE, voice.name
         assert 0.5 < abs(audio).max() <= 0.8 + 1e-6
+
+
+def test_ahotts_says_every_clause_and_forgets_between_calls():
+    from voice.data.ahotts import AhoVoice
+
+    voice = AhoVoice(1.0)
+    alone = len(voice.synthesize("Apaga la luz del salón."))
+    both = len(voice.synthesize("Hola. ¿Qué tal? «Apaga la luz del salón»; gracias."))
+    assert both > alone + 0.8 * SAMPLE_RATE  # the engine alone would say only "Hola"
+    again = len(voice.synthesize("Apaga la luz del salón."))
+    assert abs(again - alone) < 0.05 * SAMPLE_RATE  # nothing was left over for this call
+    assert len(AhoVoice(1.15).synthesize("Apaga la luz del salón.")) < alone
+
+
+def test_ahotts_library_is_patched_for_an_older_glibc(tmp_path):
+    from pathlib import Path
+
+    import pyahotts
+    from elftools.elf.elffile import ELFFile
+
+    from voice.data.ahotts import patch_for_old_glibc
+
+    target = tmp_path / "lib.so"
+    patch_for_old_glibc(Path(pyahotts.__file__).parent / "libhtts_x86_64.so", target)
+    with target.open("rb") as handle:
+        elf = ELFFile(handle)
+        versions = [aux.name for _, auxes in elf.get_section_by_name(".gnu.version_r")
+                    .iter_versions() for aux in auxes]
+        imports = {s.name for s in elf.get_section_by_name(".dynsym").iter_symbols()}
+    assert "GLIBC_2.38" not in versions
+    assert not any(name.startswith("__isoc23_") for name in imports)
+    assert {"strtol", "strtoul", "__isoc99_sscanf"} <= imports

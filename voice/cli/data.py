@@ -30,6 +30,8 @@ def data_build(
     hours: Annotated[float, typer.Option(help="Hours of espeak-ng training speech.")] = 9.0,
     kokoro_hours: Annotated[float, typer.Option(
         help="Hours of Kokoro training speech (about 2.7x real time on 2 cores).")] = 0.0,
+    ahotts_hours: Annotated[float, typer.Option(
+        help="Hours of AhoTTS training speech (about 15x real time on 2 cores).")] = 0.0,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
     """Write JSONL manifests under OUT: asr/, mt/, intent/ (resumable: finished audio is kept)."""
@@ -39,7 +41,7 @@ def data_build(
         "intent": lambda: intent.build(out, seed=seed),
         "mt": lambda: mt.build(out, seed=seed),
         "asr": lambda: asr.build(out, seed=seed, hours=hours, jobs=jobs or None,
-                                 kokoro_hours=kokoro_hours),
+                                 kokoro_hours=kokoro_hours, ahotts_hours=ahotts_hours),
     }
     names = list(builders) if corpus is Corpus.all else [corpus.value]
     for name in names:

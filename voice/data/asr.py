@@ -1,4 +1,5 @@
-"""`voice data build asr`: real Asterisk recordings plus synthetic espeak-ng speech.
+"""`voice data build asr`: real Asterisk recordings plus synthetic speech (espeak-ng, and
+optionally Kokoro and AhoTTS).
 
 Synthetic dev data uses voices and sentences that training never sees, so it measures
 generalisation. Everything is deterministic for a seed and resumable: finished WAVs are kept.
@@ -7,12 +8,14 @@ generalisation. Everything is deterministic for a seed and resumable: finished W
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 import zlib
 from pathlib import Path
 
 import soundfile as sf
 
 from voice.data import asterisk, bible, espeak, kokoro
+from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
 from voice.data.kokoro import KokoroVoice
 from voice.data.piper import PiperVoice
@@ -149,34 +152,52 @@ def kokoro_voice(rng: random.Random, styles: tuple[str, ...]) -> KokoroVoice:
                        round(rng.uniform(0.85, 1.2), 2))
 
 
+def _speak_for(items: list[tuple[str, EspeakVoice, str]], hours: float,
+               voice: Callable[[], KokoroVoice | AhoVoice]) -> list[tuple[str, Voice, str]]:
+    """The first training sentences of items, each in a new voice, until about `hours`."""
+    out, budget = [], hours * 3600
+    for text, _, source in items:
+        if budget <= 0:
+            break
+        out.append((text, voice(), source))
+        budget -= _estimate_seconds(text, 175) / out[-1][1].speed
+    return out
+
+
 def plan_kokoro(plan: dict[str, list[tuple[str, EspeakVoice, str]]], seed: int,
                 hours: float) -> dict[str, list[tuple[str, KokoroVoice, str]]]:
     """Kokoro speaks training sentences in blends of all styles but the held-out one, and dev
     sentences in the held-out style."""
     rng = random.Random(seed + 1)
     seen = tuple(s for s in kokoro.STYLES if s != kokoro.DEV_STYLE)
-    train, budget = [], hours * 3600
-    for text, _, source in plan["train"]:
-        if budget <= 0:
-            break
-        voice = kokoro_voice(rng, seen)
-        train.append((text, voice, source))
-        budget -= _estimate_seconds(text, 175) / voice.speed
+    train = _speak_for(plan["train"], hours, lambda: kokoro_voice(rng, seen))
     dev = [(text, kokoro_voice(rng, (kokoro.DEV_STYLE,)), source)
            for text, _, source in plan["dev"][-UNSEEN_UTTERANCES:]]
     return {"train": train, "dev": dev} if hours > 0 else {}
 
 
+def plan_ahotts(plan: dict[str, list[tuple[str, EspeakVoice, str]]], seed: int,
+                hours: float) -> list[tuple[str, AhoVoice, str]]:
+    """AhoTTS's one voice, shifted ±18 %, on the training sentences Kokoro reaches last."""
+    rng = random.Random(seed + 2)
+    return _speak_for(plan["train"][::-1], hours,
+                      lambda: AhoVoice(round(rng.uniform(0.82, 1.18), 2)))
+
+
 def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
-                    jobs: int | None = None, kokoro_hours: float = 0.0) -> dict:
-    """espeak-ng train/dev; optional Kokoro train/dev (held-out style); and the Piper voice
-    on dev sentences, which no training set ever uses."""
+                    jobs: int | None = None, kokoro_hours: float = 0.0,
+                    ahotts_hours: float = 0.0) -> dict:
+    """espeak-ng train/dev; optional Kokoro train/dev (held-out style) and AhoTTS train; and
+    the Piper voice on dev sentences, which no training set ever uses."""
     plan = plan_synthetic(text_corpus(seed), seed, hours, dev_utterances)
     counts = {}
     for split, items in plan.items():
         counts.update(synthesize_set(asr, f"espeak-{split}", items, jobs))
     for split, items in plan_kokoro(plan, seed, kokoro_hours).items():
         counts.update(synthesize_set(asr, f"kokoro-{split}", items, jobs))
+    if ahotts_hours > 0:
+        counts.update(synthesize_set(asr, "ahotts-train", plan_ahotts(plan, seed, ahotts_hours),
+                                     jobs))
     rng = random.Random(seed)
     unseen = [(text, PiperVoice(length_scale=rng.uniform(0.85, 1.15)), source)
               for text, _, source in plan["dev"][:UNSEEN_UTTERANCES]]
@@ -185,9 +206,10 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 
 
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
-          jobs: int | None = None, kokoro_hours: float = 0.0) -> dict:
-    """Write out/asr/{asterisk,espeak,kokoro}-{train,dev}.jsonl and piper-dev.jsonl, and the
-    WAVs they point to (Kokoro only when kokoro_hours > 0)."""
+          jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0) -> dict:
+    """Write out/asr/{asterisk,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl and
+    piper-dev.jsonl, and the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
     asr = out / "asr"
     return {**build_asterisk(asr, jobs),
-            **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours)}
+            **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours,
+                              ahotts_hours)}
