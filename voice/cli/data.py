@@ -29,9 +29,9 @@ def data_build(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 0,
     hours: Annotated[float, typer.Option(help="Hours of espeak-ng training speech.")] = 9.0,
     kokoro_hours: Annotated[float, typer.Option(
-        help="Hours of Kokoro training speech (about 2.7x real time on 2 cores).")] = 0.0,
+        help="Hours of Kokoro training speech (about 1.8x real time on 2 cores).")] = 1.0,
     ahotts_hours: Annotated[float, typer.Option(
-        help="Hours of AhoTTS training speech (about 15x real time on 2 cores).")] = 0.0,
+        help="Hours of AhoTTS training speech (about 15x real time on 2 cores).")] = 2.0,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
     """Write JSONL manifests under OUT: asr/, mt/, intent/ (resumable: finished audio is kept)."""
