@@ -145,8 +145,8 @@ def eval_asr(
     decoder: DecoderOption = Decoder.greedy,
     model_dir: ModelDir = None,
 ) -> None:
-    """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak,
-    held-out Piper voice)."""
+    """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak
+    voices, the held-out Kokoro style, and Piper, a synthesizer never trained on)."""
     from voice.asr.evaluate import DEV_MANIFESTS, NOISES, evaluate
     from voice.asr.recognizer import Recognizer
     from voice.asr.stream import StreamConfig
