@@ -34,11 +34,11 @@ def test_recogniser_on_bundled_real_recordings(recognizer):
 
 
 def test_streaming_agrees_with_whole_utterance(recognizer):
+    """The issue's criterion is agreement in accuracy: streamed and whole-utterance text score
+    within a point of each other against the references, and differ in few characters."""
     from voice.asr.evaluate import stream_transcribe
     from voice.asr.stream import StreamConfig, StreamingRecognizer
 
-    """The issue's criterion is agreement in accuracy: streamed and whole-utterance text score
-    within a point of each other against the references, and differ in few characters."""
     streamer = StreamingRecognizer(recognizer, StreamConfig(chunk=0.32, lookahead=0.64))
     paths, references = zip(*_samples(), strict=True)
     audio = [load_audio(p) for p in paths]
