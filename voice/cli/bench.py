@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from voice.cli.common import ModelDir, bench_app, require_manifests, table
+from voice.cli.common import ModelDir, bench_app, report, require_manifests
 
 
 @bench_app.command("asr")
@@ -53,10 +53,7 @@ def bench_vad(
     from voice.bench import bench_vad as run_bench
 
     require_manifests([manifest], "asr")
-    rows = run_bench(manifest)
-    for row in rows:
-        print(json.dumps(row), flush=True)
-    table(rows)
+    report(run_bench(manifest))
 
 
 @bench_app.command("pipeline")

@@ -3,7 +3,9 @@ result tables."""
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -64,11 +66,18 @@ def audio_inputs(paths: list[Path]):
         raise typer.Exit(1)
 
 
-def table(rows: list[dict]) -> None:
+def report(rows: Iterable[dict], as_json: bool = False) -> None:
+    """Each result as a JSON line on stdout as soon as it is ready, then (unless as_json) all
+    of them as a table on stderr."""
     from rich.console import Console
     from rich.table import Table
 
-    grid = Table(*rows[0].keys())
+    done = []
     for row in rows:
-        grid.add_row(*(str(v) for v in row.values()))
-    Console(stderr=True).print(grid)
+        done.append(row)
+        print(json.dumps(row), flush=True)
+    if done and not as_json:
+        grid = Table(*done[0].keys())
+        for row in done:
+            grid.add_row(*(str(v) for v in row.values()))
+        Console(stderr=True).print(grid)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -16,8 +15,8 @@ from voice.cli.common import (
     ModelDir,
     eval_app,
     log,
+    report,
     require_manifests,
-    table,
 )
 
 
@@ -41,13 +40,7 @@ def eval_mt(
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
-    translator = Translator.load(model_dir)
-    rows = []
-    for row in evaluate(translator, manifest, beam, baseline is not None):
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-    if not as_json:
-        table(rows)
+    report(evaluate(Translator.load(model_dir), manifest, beam, baseline is not None), as_json)
 
 
 class IntentBaseline(StrEnum):
@@ -99,13 +92,9 @@ def eval_intent(
         parser.temperature = fit_temperature(logits, labels)
         save_temperature(model_dir or find_model("intent-es"), parser.temperature)
         log(f"voice: confidence temperature {parser.temperature} saved with the model")
-    rows = []
-    for style, examples in styles.items():
-        for name, labeller in parsers.items():
-            rows.append(score_labeller(labeller, examples, f"{manifest.stem}:{style}", name))
-            print(json.dumps(rows[-1]), flush=True)
-    if not as_json:
-        table(rows)
+    report((score_labeller(labeller, examples, f"{manifest.stem}:{style}", name)
+            for style, examples in styles.items() for name, labeller in parsers.items()),
+           as_json)
 
 
 @eval_app.command("e2e")
@@ -124,13 +113,10 @@ def eval_e2e(
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "asr")
-    rows = []
     recognizer = Recognizer.load(None, decoder.value)
-    for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam, baseline is not None):
-        rows.append({**row, "recogniser_decoder": decoder.value})
-        print(json.dumps(rows[-1]), flush=True)
-    if not as_json:
-        table(rows)
+    report(({**row, "recogniser_decoder": decoder.value}
+            for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam,
+                                    baseline is not None)), as_json)
 
 
 @eval_app.command("asr")
@@ -154,13 +140,8 @@ def eval_asr(
     recognizer = Recognizer.load(model_dir, decoder.value)
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
     require_manifests(manifests, "asr")
-    rows = []
-    for path in manifests:
-        runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
-        if streaming:
-            runs.append((None, StreamConfig(chunk, lookahead)))
-        for noise, stream in runs:
-            rows.append(evaluate(recognizer, path, noise, streaming=stream))
-            print(json.dumps(rows[-1]), flush=True)
-    if not as_json:
-        table(rows)
+    runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
+    if streaming:
+        runs.append((None, StreamConfig(chunk, lookahead)))
+    report((evaluate(recognizer, path, noise, streaming=stream)
+            for path in manifests for noise, stream in runs), as_json)
