@@ -73,7 +73,7 @@ def patch_for_old_glibc(source: Path, target: Path) -> None:
                 entry = dynsym["sh_offset"] + index * dynsym["sh_entsize"]
                 struct.pack_into("<I", data, entry, symbol["st_name"] + len(_C23))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")  # build workers may patch at once
     tmp.write_bytes(bytes(data))
     tmp.replace(target)
 
