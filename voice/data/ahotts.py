@@ -51,24 +51,21 @@ def patch_for_old_glibc(source: Path, target: Path) -> None:
         elf = ELFFile(handle)
         dynsym, dynstr = elf.get_section_by_name(".dynsym"), elf.get_section_by_name(".dynstr")
         versym = elf.get_section_by_name(".gnu.version")
-        needed = elf.get_section_by_name(".gnu.version_r")
-        libc: dict[str, int] = {}
-        for verneed, auxes in needed.iter_versions():
-            versions = {aux.name: aux for aux in auxes}
-            if verneed.name == "libc.so.6":
-                libc = {name: aux["vna_other"] for name, aux in versions.items()}
+        needs = _version_needs(data, elf.get_section_by_name(".gnu.version_r"), dynstr)
+        for versions in needs.values():
             if "GLIBC_2.38" in versions and "GLIBC_2.2.5" in versions:
-                old, new = versions["GLIBC_2.38"], versions["GLIBC_2.2.5"]
-                offset = needed["sh_offset"] + _aux_offset(needed, old)
-                struct.pack_into("<I", data, offset, new["vna_hash"])  # vna_hash
-                struct.pack_into("<I", data, offset + 8, new["vna_name"])  # vna_name
+                at, _, _, _ = versions["GLIBC_2.38"]
+                _, hash_, _, name = versions["GLIBC_2.2.5"]
+                struct.pack_into("<I", data, at, hash_)  # vna_hash
+                struct.pack_into("<I", data, at + 8, name)  # vna_name
+        libc_2_7 = needs["libc.so.6"]["GLIBC_2.7"][2]
         for index, symbol in enumerate(dynsym.iter_symbols()):
             if not symbol.name.startswith(_C23):
                 continue
             if symbol.name == f"{_C23}sscanf":
                 at = dynstr["sh_offset"] + symbol["st_name"]
                 data[at:at + len(symbol.name)] = b"__isoc99_sscanf"
-                struct.pack_into("<H", data, versym["sh_offset"] + 2 * index, libc["GLIBC_2.7"])
+                struct.pack_into("<H", data, versym["sh_offset"] + 2 * index, libc_2_7)
             else:  # st_name points past the prefix: "strtol", "strtoul"
                 entry = dynsym["sh_offset"] + index * dynsym["sh_entsize"]
                 struct.pack_into("<I", data, entry, symbol["st_name"] + len(_C23))
@@ -78,21 +75,21 @@ def patch_for_old_glibc(source: Path, target: Path) -> None:
     tmp.replace(target)
 
 
-def _aux_offset(needed, wanted) -> int:
-    """Offset of one Vernaux entry inside .gnu.version_r (pyelftools does not keep it)."""
-    data = needed.data()
-    at = 0
+def _version_needs(data: bytes, section, dynstr) -> dict[str, dict[str, tuple[int, ...]]]:
+    """{library: {version: (file offset, vna_hash, vna_other, vna_name)}} from the
+    Verneed/Vernaux chains of .gnu.version_r (pyelftools does not give the offsets)."""
+    needs: dict[str, dict[str, tuple[int, ...]]] = {}
+    at = section["sh_offset"]
     while True:
-        count, aux, following = struct.unpack_from("<2xHxxxxII", data, at)
+        count, file, aux, following = struct.unpack_from("<2xHIII", data, at)
+        versions = needs.setdefault(dynstr.get_string(file), {})
         entry = at + aux
         for _ in range(count):
             hash_, other, name, step = struct.unpack_from("<I2xHII", data, entry)
-            if (hash_, other, name) == (wanted["vna_hash"], wanted["vna_other"],
-                                        wanted["vna_name"]):
-                return entry
+            versions[dynstr.get_string(name)] = (entry, hash_, other, name)
             entry += step
         if not following:
-            raise VoiceError("AhoTTS: unexpected library layout")
+            return needs
         at += following
 
 
