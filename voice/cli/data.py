@@ -31,7 +31,7 @@ def data_build(
     kokoro_hours: Annotated[float, typer.Option(
         help="Hours of Kokoro training speech (about 1.8x real time on 2 cores).")] = 1.0,
     ahotts_hours: Annotated[float, typer.Option(
-        help="Hours of AhoTTS training speech (about 15x real time on 2 cores).")] = 2.0,
+        help="Hours of AhoTTS training speech (over 10x real time).")] = 2.0,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
     """Write JSONL manifests under OUT: asr/, mt/, intent/ (resumable: finished audio is kept)."""
