@@ -80,3 +80,21 @@ def test_time_budget_ends_with_an_evaluation_and_export(tmp_path):
     log = (tmp_path / "run" / "log.jsonl").read_text().splitlines()
     assert sum('"eval"' in line for line in log) == 1
     assert '"step": 1,' in log[-1] and (tmp_path / "model" / "model.safetensors").exists()
+
+
+def test_fine_tuning_starts_from_an_exported_model(tmp_path):
+    trained = ToyTask()
+    best = train(trained, _config(tmp_path / "a", epochs=20))
+    fresh = ToyTask()
+    scratch = fresh.evaluate(fresh.model)["score"]
+    # one step at a tiny learning rate: the first evaluation shows where training started
+    train(fresh, _config(tmp_path / "b", epochs=1, lr=1e-9, eval_every=1,
+                         init=str(tmp_path / "a" / "model")))
+    first = load_model(tmp_path / "b" / "model")[1]["dev"]["score"]
+    assert first > scratch / 5 and first == pytest.approx(best["score"], rel=0.05)
+
+    other = ToyTask()
+    other.model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),
+                                      torch.nn.Linear(8, 1))
+    with pytest.raises(VoiceError, match="init does not fit.*size mismatch"):
+        train(other, _config(tmp_path / "c", init=str(tmp_path / "a" / "model")))

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from torch import nn
 
+from voice.checkpoint import load_model
 from voice.errors import VoiceError
 
 
@@ -41,6 +42,7 @@ class TrainConfig:
     patience: int = 0  # evaluations without improvement before stopping (0: never stop early)
     threads: int = 0  # torch intra-op threads per process (0: cores / processes)
     seed: int = 0
+    init: str = ""  # start from this exported model's weights (fine-tuning); "" = from scratch
     run_dir: str = "runs/model"
     export_dir: str = "models/model"
 
@@ -96,6 +98,10 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     if torch.cuda.is_available():
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         torch.cuda.set_device(device)
+    run = Path(config.run_dir)
+    checkpoint = run / "last.pt"
+    if config.init and not (resume and checkpoint.exists()):
+        _start_from(task.model, config.init)
     model = task.model.to(device)
     wrapped: nn.Module = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     decay = [p for n, p in model.named_parameters() if p.dim() > 1]
@@ -104,11 +110,9 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                                    {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
     steps_per_epoch = task.steps_per_epoch(world)
     total = steps_per_epoch * config.epochs
-    run = Path(config.run_dir)
     run.mkdir(parents=True, exist_ok=True)
     state = {"step": 0, "epoch": 0, "batch": 0, "best": -math.inf, "bad_evals": 0,
              "best_metrics": {}, "seconds": 0.0}
-    checkpoint = run / "last.pt"
     if resume and checkpoint.exists():
         saved = torch.load(checkpoint, map_location=device, weights_only=False)
         model.load_state_dict(saved["model"])
@@ -211,6 +215,17 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     if world > 1:
         dist.destroy_process_group()
     return state["best_metrics"]
+
+
+def _start_from(model: nn.Module, folder: str) -> None:
+    """Fine-tuning: the weights of an exported model whose shapes match this recipe's model."""
+    state, _ = load_model(folder)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        detail = str(error).splitlines()[1:2] or [str(error)]
+        raise VoiceError(f"{folder}: [train] init does not fit this recipe's model "
+                         f"({detail[0].strip()})") from None
 
 
 def _agree(out_of_time: bool, stop: bool, world: int,
