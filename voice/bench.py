@@ -18,7 +18,8 @@ from voice.mt.translator import Translator
 
 def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 3,
               limit: int = 40) -> dict:
-    """Real-time factor of whole-utterance recognition on the first `limit` files."""
+    """Real-time factor of whole-utterance recognition on the first `limit` files, with the
+    model's size (the LSTM/GRU comparison in the README reads both from here)."""
     audio = _recordings(manifest, limit)
     seconds = sum(len(a) for a in audio) / SAMPLE_RATE
     torch.set_num_threads(threads)
@@ -29,7 +30,9 @@ def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 
         for a in audio:
             recognizer.recognize(a)
         rtfs.append((time.perf_counter() - start) / seconds)
-    return {"stage": "asr", "threads": threads, "files": len(audio),
+    return {"stage": "asr", "cell": recognizer.model.config.cell,
+            "parameters": sum(p.numel() for p in recognizer.model.parameters()),
+            "threads": threads, "files": len(audio),
             "audio_seconds": round(seconds, 1), "rtf_median": round(statistics.median(rtfs), 4),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 

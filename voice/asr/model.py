@@ -69,6 +69,3 @@ class CtcRecognizer(nn.Module):
         # backward direction only reads a little extra trailing silence.
         x, _ = self.rnn(self.dropout(x))
         return self.head(self.dropout(x)).log_softmax(-1), lengths.clamp(max=x.shape[1])
-
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())

