@@ -125,8 +125,9 @@ def eval_asr(
     noisy: Annotated[bool, typer.Option(help="Also at 10 dB SNR (white, babble).")] = True,
     streaming: Annotated[bool, typer.Option(
         help="Also streamed (see --chunk, --lookahead).")] = False,
+    # the defaults are StreamConfig's (a literal here: importing it would load torch for --help)
     chunk: Annotated[float, typer.Option(help="Streaming chunk, seconds.")] = 0.32,
-    lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 0.64,
+    lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 0.96,
     as_json: AsJson = False,
     decoder: DecoderOption = Decoder.greedy,
     model_dir: ModelDir = None,
