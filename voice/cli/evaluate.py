@@ -127,7 +127,7 @@ def eval_asr(
         help="Also streamed (see --chunk, --lookahead).")] = False,
     # the defaults are StreamConfig's (a literal here: importing it would load torch for --help)
     chunk: Annotated[float, typer.Option(help="Streaming chunk, seconds.")] = 0.32,
-    lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 0.96,
+    lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 1.28,
     as_json: AsJson = False,
     decoder: DecoderOption = Decoder.greedy,
     model_dir: ModelDir = None,
