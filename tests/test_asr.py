@@ -53,6 +53,18 @@ def test_augment_keeps_shape_and_values_finite():
     assert torch.isfinite(y).all() and not torch.equal(y[: len(x)], x[: len(y)])
 
 
+def test_reverberation_adds_a_decaying_tail_after_the_sound():
+    from voice.asr.augment import _reverberate
+
+    x = torch.full((200, 80), -10.0)
+    x[50:60] = 0.0  # a 100 ms burst in a silent room
+    wet = _reverberate(x, rt60=0.5, drr_db=0.0).exp() - x.exp()  # added power
+    assert wet[:50].max() < 1e-3  # nothing before the sound
+    assert wet[60].min() > 0.05 and (wet[60:100, 0].diff() < 0).all()  # audible, then decaying
+    assert float(wet.sum()) == pytest.approx(float(x.exp().sum()), rel=0.1)  # 0 dB: equal energy
+    assert torch.isfinite(augment(x, AugmentConfig(reverb=1.0))).all()
+
+
 def test_gru_and_lstm_cells_give_frame_log_probs():
     for cell in ("lstm", "gru"):
         model = CtcRecognizer(AsrModelConfig(cell=cell, hidden=16, layers=2))

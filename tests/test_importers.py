@@ -72,7 +72,8 @@ def test_cli_import_prints_counts(tmp_path, tone):
 def test_shipped_recipes_load():
     from voice.asr.task import AsrRecipe
 
-    for name in ("asr-es", "asr-es-gru", "asr-es-voices", "asr-es-voices-ft", "asr-es-large"):
+    for name in ("asr-es", "asr-es-gru", "asr-es-voices", "asr-es-voices-ft",
+                 "asr-es-voices-ft-reverb", "asr-es-large"):
         recipe = load_recipe(f"recipes/{name}.toml", AsrRecipe)
         assert recipe.model.cell == ("gru" if name.endswith("gru") else "lstm")
         assert len(recipe.data.repeat) == len(recipe.data.train)

@@ -2,7 +2,8 @@
 
 The recogniser's main failure is voices it never heard. Besides more synthesizers in the data,
 each training utterance gets a random vocal-tract length (frequency warp), tempo, spectral tilt
-and equaliser curve, additive noise or a competing talker, and SpecAugment masks. All of it
+and equaliser curve, optional room reverberation, additive noise or a competing talker, and
+SpecAugment masks. All of it
 works on log-mel frames, so two CPU cores spend their time on the network, not on audio.
 """
 
@@ -25,6 +26,9 @@ class AugmentConfig:
     gain: float = 1.5  # level offset, log units
     noise: float = 0.4  # probability of white-ish noise
     babble: float = 0.25  # probability of a competing talker (another utterance)
+    reverb: float = 0.0  # probability of a reverberant room (off unless a recipe asks)
+    rt60: tuple[float, float] = (0.2, 0.8)  # seconds for the reverberant tail to fall 60 dB
+    drr_db: tuple[float, float] = (0.0, 10.0)  # direct-to-reverberant energy ratio
     snr_db: tuple[float, float] = (5.0, 30.0)
     freq_masks: int = 2
     freq_width: int = 12
@@ -56,6 +60,18 @@ def _mix(x: torch.Tensor, other: torch.Tensor, snr_db: float) -> torch.Tensor:
     return torch.logaddexp(x, other + gain)
 
 
+def _reverberate(x: torch.Tensor, rt60: float, drr_db: float) -> torch.Tensor:
+    """Add an exponentially decaying tail to each mel band's power: a room's late reverberation
+    as it looks after the filterbank (10 ms frames), at the given direct-to-reverberant ratio."""
+    lags = torch.arange(1, max(2, round(rt60 * 100)) + 1, dtype=torch.float32)
+    tail = torch.exp(-6.908 * lags / (rt60 * 100))  # -60 dB at rt60
+    tail = tail / tail.sum() * 10 ** (-drr_db / 10)
+    power = x.exp().T[:, None]  # (bins, 1, frames)
+    kernel = torch.cat([tail.flip(0), torch.zeros(1)])[None, None]  # causal: past frames only
+    wet = F.conv1d(F.pad(power, (len(tail), 0)), kernel)[:, 0].T
+    return torch.log(x.exp() + wet)
+
+
 def augment(x: torch.Tensor, config: AugmentConfig, other: torch.Tensor | None = None
             ) -> torch.Tensor:
     """One utterance's log-mel frames (T, n_mels) -> a randomly altered copy."""
@@ -76,6 +92,8 @@ def augment(x: torch.Tensor, config: AugmentConfig, other: torch.Tensor | None =
         curve = curve + config.eq / k * _uniform(-1, 1) * torch.cos(
             torch.pi * k * (axis + 0.5) + _uniform(0, torch.pi))
     x = x + curve
+    if torch.rand(()) < config.reverb:
+        x = _reverberate(x, _uniform(*config.rt60), _uniform(*config.drr_db))
     if other is not None and torch.rand(()) < config.babble:
         other = other.repeat((x.shape[0] // max(1, other.shape[0])) + 1, 1)[: x.shape[0]]
         x = _mix(x, other, _uniform(*config.snr_db))
