@@ -3,8 +3,8 @@
 The recogniser's main failure is voices it never heard. Besides more synthesizers in the data,
 each training utterance gets a random vocal-tract length (frequency warp), tempo, spectral tilt
 and equaliser curve, optional room reverberation, additive noise or a competing talker, and
-SpecAugment masks. All of it
-works on log-mel frames, so two CPU cores spend their time on the network, not on audio.
+SpecAugment masks. All of it works on log-mel frames, so two CPU cores spend their time on the
+network, not on audio.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def augment(x: torch.Tensor, config: AugmentConfig, other: torch.Tensor | None =
         curve = curve + config.eq / k * _uniform(-1, 1) * torch.cos(
             torch.pi * k * (axis + 0.5) + _uniform(0, torch.pi))
     x = x + curve
-    if torch.rand(()) < config.reverb:
+    if config.reverb and torch.rand(()) < config.reverb:  # off: no draw, same data as before
         x = _reverberate(x, _uniform(*config.rt60), _uniform(*config.drr_db))
     if other is not None and torch.rand(()) < config.babble:
         other = other.repeat((x.shape[0] // max(1, other.shape[0])) + 1, 1)[: x.shape[0]]
