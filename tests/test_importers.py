@@ -49,9 +49,11 @@ def test_common_voice_import_makes_trainable_manifests(cv_folder, tmp_path):
 def test_list_import_and_its_errors(tmp_path, tone):
     save_wav(tmp_path / "one.wav", tone)
     listing = tmp_path / "list.tsv"
-    listing.write_text("one.wav\tenciende la luz\nmissing.wav\tno existe\n")
+    listing.write_text("file\tes\ten\none.wav\tenciende la luz\tturn on the light\n"
+                       "missing.wav\tno existe\n")
     assert import_list(listing, tmp_path, "mine") == {"mine": 1}
-    assert next(read_jsonl(tmp_path / "mine.jsonl"))["audio"] == "one.wav"
+    row = next(read_jsonl(tmp_path / "mine.jsonl"))
+    assert row["audio"] == "one.wav" and row["text"] == "enciende la luz"
     listing.write_text("one.wav enciende\n")
     with pytest.raises(VoiceInputError, match="line 1 is not"):
         import_list(listing, tmp_path, "bad")

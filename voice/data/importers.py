@@ -15,6 +15,7 @@ from voice.data.manifest import write_jsonl
 from voice.errors import VoiceInputError
 
 CV_SPLITS = ("train", "dev", "test")
+LIST_HEADERS = {"audio", "file", "path", "wav"}
 
 
 def _rows(pairs: list[tuple[Path, str, str]], out: Path, source: str) -> list[dict]:
@@ -67,13 +68,17 @@ def import_common_voice(folder: Path, out: Path, name: str = "cv") -> dict:
 
 
 def import_list(listing: Path, out: Path, name: str) -> dict:
-    """Lines of `audio<TAB>text` (paths relative to the list's folder) -> NAME.jsonl."""
+    """Lines of `audio<TAB>text` (paths relative to the list's folder) -> NAME.jsonl.
+    Further columns (a translation, say) are ignored and a header line (first field `audio`,
+    `file`, `path` or `wav`) is skipped, so a parallel list such as our samples imports as is."""
     pairs = []
     for number, line in enumerate(_read_text(listing).splitlines(), 1):
         if not line.strip():
             continue
         if "\t" not in line:
             raise VoiceInputError(listing, f"line {number} is not `audio<TAB>text`")
-        audio, text = line.split("\t", 1)
+        audio, text, *_ = line.split("\t")
+        if number == 1 and audio.strip().lower() in LIST_HEADERS:
+            continue
         pairs.append((listing.parent / audio, text.strip(), ""))
     return {name: write_jsonl(out / f"{name}.jsonl", _rows(pairs, out, f"list/{name}"))}
