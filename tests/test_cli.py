@@ -47,3 +47,20 @@ def test_bundled_samples_are_real_16k_recordings():
     for row in rows:
         audio = load_audio(samples / row.split("\t")[0])
         assert len(audio) > SAMPLE_RATE
+
+
+def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path):
+    corpus, model = tmp_path / "corpus.jsonl", tmp_path / "model"
+    corpus.write_text('{"es": "enciende la luz"}\n' * 3)
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"vocab": "ab", "decode": {"lm_weight": 0.5}}))
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(f'[lm]\ncorpora = ["{corpus}"]\nmin_count = 1\n'
+                      f'[decode]\nlm_weight = 0.2\nword_score = -0.5\n'
+                      f'[train]\nexport_dir = "{model}"\n')
+    result = run("train", "lm", "--recipe", str(recipe))
+    assert result.returncode == 0, result.stderr
+    config = json.loads((model / "config.json").read_text())
+    assert config["vocab"] == "ab"
+    assert config["decode"]["lm_weight"] == 0.2 and config["decode"]["word_score"] == -0.5
+    assert (model / "lm.json.gz").is_file()

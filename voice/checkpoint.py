@@ -22,8 +22,13 @@ def save_model(out: str | Path, model: nn.Module, config: dict[str, Any]) -> Non
     state = {k: (v.half() if v.is_floating_point() else v).contiguous().cpu()
              for k, v in model.state_dict().items()}
     save_file(state, str(out / f".{WEIGHTS}.tmp"))
-    (out / f".{CONFIG}.tmp").write_text(json.dumps(config, indent=2, ensure_ascii=False))
     (out / f".{WEIGHTS}.tmp").replace(out / WEIGHTS)
+    write_config(out, config)
+
+
+def write_config(out: Path, config: dict[str, Any]) -> None:
+    """Replace a model folder's config atomically (a reader never sees half a file)."""
+    (out / f".{CONFIG}.tmp").write_text(json.dumps(config, indent=2, ensure_ascii=False))
     (out / f".{CONFIG}.tmp").replace(out / CONFIG)
 
 

@@ -67,7 +67,9 @@ def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = N
     name = manifest.stem + (f"+{noise}{snr_db:g}dB" if noise else "")
     if streaming:
         name += f"+stream{streaming.chunk:g}/{streaming.lookahead:g}s"
-    return {"set": name, "decoder": "beam" if recognizer.beam else "greedy",
-            "utterances": len(rows), "hours": round(seconds / 3600, 3),
+    decoder = ({"decoder": "beam", "lm_weight": recognizer.beam.config.lm_weight,
+                "word_score": recognizer.beam.config.word_score} if recognizer.beam
+               else {"decoder": "greedy"})
+    return {"set": name, **decoder, "utterances": len(rows), "hours": round(seconds / 3600, 3),
             "wer": round(rates["wer"], 2), "cer": round(rates["cer"], 2),
             "rtf": round(elapsed / seconds, 4)}

@@ -53,8 +53,10 @@ class Recognizer:
 
     @classmethod
     def load(cls, path: str | Path | None = None, decoder: str = "greedy",
-             bias_names: list[str] | None = None) -> Recognizer:
-        """decoder: greedy (fastest) or beam (lexicon + word LM + name biasing)."""
+             bias_names: list[str] | None = None,
+             decode: dict | None = None) -> Recognizer:
+        """decoder: greedy (fastest) or beam (lexicon + word LM + name biasing); decode
+        overrides the model's beam settings (BeamConfig fields)."""
         path = Path(path or find_model("asr-es"))
         state, config = load_model(path)
         model = CtcRecognizer(AsrModelConfig(**config["model"]))
@@ -66,7 +68,8 @@ class Recognizer:
                 raise VoiceError(f"no language model at {path / 'lm.json.gz'}: run "
                                  "`voice train lm --recipe recipes/asr-es.toml`")
             beam = BeamDecoder(vocab, WordLM.load(path / "lm.json.gz"),
-                               BeamConfig(**config.get("decode", {})), bias_names)
+                               BeamConfig(**{**config.get("decode", {}), **(decode or {})}),
+                               bias_names)
         return cls(model, vocab, beam)
 
     def greedy(self, log_probs: torch.Tensor) -> str:

@@ -130,6 +130,10 @@ def eval_asr(
     lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 1.28,
     as_json: AsJson = False,
     decoder: DecoderOption = Decoder.greedy,
+    lm_weight: Annotated[float | None, typer.Option(
+        help="Beam search: weight of the word LM (default: the model's).")] = None,
+    word_score: Annotated[float | None, typer.Option(
+        help="Beam search: bonus per word (default: the model's).")] = None,
     model_dir: ModelDir = None,
 ) -> None:
     """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak
@@ -138,7 +142,9 @@ def eval_asr(
     from voice.asr.recognizer import Recognizer
     from voice.asr.stream import StreamConfig
 
-    recognizer = Recognizer.load(model_dir, decoder.value)
+    settings = {"lm_weight": lm_weight, "word_score": word_score}
+    recognizer = Recognizer.load(model_dir, decoder.value, decode={
+        k: v for k, v in settings.items() if v is not None})
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
     require_manifests(manifests, "asr")
     runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from enum import StrEnum
@@ -71,9 +72,11 @@ def train(
 
 
 def _train_lm(config) -> None:
-    """The recogniser's word LM: our text corpora minus every evaluated sentence."""
+    """The recogniser's word LM: our text corpora minus every evaluated sentence. The recipe's
+    [decode] settings go into the exported model's config.json beside it."""
     from voice.asr.evaluate import DEV_MANIFESTS
     from voice.asr.lm import train_lm
+    from voice.checkpoint import CONFIG, write_config
 
     if not config.lm.corpora:
         raise VoiceError("the recipe has no [lm] corpora")
@@ -83,6 +86,9 @@ def _train_lm(config) -> None:
     out = Path(config.train.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     lm.save(out / "lm.json.gz")
+    if (out / CONFIG).is_file():  # the beam settings tuned with this LM travel with it
+        model_config = json.loads((out / CONFIG).read_text())
+        write_config(out, {**model_config, "decode": dataclasses.asdict(config.decode)})
     print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), "words": len(lm.uni),
                       "bigrams": len(lm.bi), "trigrams": len(lm.tri),
                       "seconds": round(time.perf_counter() - start, 1)}))
