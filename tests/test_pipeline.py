@@ -270,7 +270,9 @@ def test_speech_gates_input_as_silence_so_utterance_times_stay_true():
         def render(self, text):
             return text
 
-    audio, spans = _stream_of_samples()
+    # 3 s between recordings: a reply gates 0.6 s of stream after the endpoint, so a busy
+    # machine (slower recognition) still ends the gate before the next recording starts
+    audio, spans = _stream_of_samples(gap=3.0)
     results = []
     pipeline = LivePipeline(Recognizer.load(), respond=lambda u: "ok", speaker=Silent(),
                             play=lambda speech: time.sleep(0.3), on_result=results.append)
