@@ -64,3 +64,4 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
     assert config["vocab"] == "ab"
     assert config["decode"]["lm_weight"] == 0.2 and config["decode"]["word_score"] == -0.5
     assert (model / "lm.json.gz").is_file()
+    assert json.loads(result.stdout)["decode_settings_written"] is True

@@ -54,8 +54,13 @@ def test_list_import_and_its_errors(tmp_path, tone):
     assert import_list(listing, tmp_path, "mine") == {"mine": 1}
     row = next(read_jsonl(tmp_path / "mine.jsonl"))
     assert row["audio"] == "one.wav" and row["text"] == "enciende la luz"
+    listing.write_text("one.wav\tenciende\n", encoding="utf-8-sig")  # no header; a BOM
+    assert import_list(listing, tmp_path, "plain") == {"plain": 1}
     listing.write_text("one.wav enciende\n")
     with pytest.raises(VoiceInputError, match="line 1 is not"):
+        import_list(listing, tmp_path, "bad")
+    listing.write_text("one.wav\tenciende\none.wav\t\tturn on\n")
+    with pytest.raises(VoiceInputError, match="line 2 has no text"):
         import_list(listing, tmp_path, "bad")
     with pytest.raises(VoiceInputError, match="not a Common Voice"):
         import_common_voice(tmp_path, tmp_path, "cv")

@@ -41,7 +41,10 @@ def test_beam_search_reads_bundled_real_recordings_within_the_target():
     paths, references = zip(*_samples(), strict=True)
     hypotheses = [beam.recognize(load_audio(p)).text for p in paths]
     assert error_rates(list(references), hypotheses)["cer"] <= CER_FLOOR
-    assert Recognizer.load(decoder="beam", decode={"lm_weight": 0.0}).beam.config.lm_weight == 0
+    shipped = beam.beam.config
+    override = Recognizer.load(decoder="beam", decode={"lm_weight": 0.0}).beam.config
+    assert override.lm_weight == 0 != shipped.lm_weight
+    assert (override.word_score, override.beam_size) == (shipped.word_score, shipped.beam_size)
 
 
 def test_streaming_agrees_with_whole_utterance(recognizer):

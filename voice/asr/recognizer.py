@@ -54,7 +54,7 @@ class Recognizer:
     @classmethod
     def load(cls, path: str | Path | None = None, decoder: str = "greedy",
              bias_names: list[str] | None = None,
-             decode: dict | None = None) -> Recognizer:
+             decode: dict[str, float] | None = None) -> Recognizer:
         """decoder: greedy (fastest) or beam (lexicon + word LM + name biasing); decode
         overrides the model's beam settings (BeamConfig fields)."""
         path = Path(path or find_model("asr-es"))

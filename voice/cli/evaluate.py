@@ -18,6 +18,7 @@ from voice.cli.common import (
     report,
     require_manifests,
 )
+from voice.errors import VoiceError
 
 
 class MtBaseline(StrEnum):
@@ -143,6 +144,8 @@ def eval_asr(
     from voice.asr.stream import StreamConfig
 
     settings = {"lm_weight": lm_weight, "word_score": word_score}
+    if decoder is Decoder.greedy and any(v is not None for v in settings.values()):
+        raise VoiceError("--lm-weight and --word-score need --decoder beam")
     recognizer = Recognizer.load(model_dir, decoder.value, decode={
         k: v for k, v in settings.items() if v is not None})
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]

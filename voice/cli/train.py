@@ -86,9 +86,11 @@ def _train_lm(config) -> None:
     out = Path(config.train.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     lm.save(out / "lm.json.gz")
-    if (out / CONFIG).is_file():  # the beam settings tuned with this LM travel with it
+    written = (out / CONFIG).is_file()  # the beam settings tuned with this LM travel with it
+    if written:
         model_config = json.loads((out / CONFIG).read_text())
         write_config(out, {**model_config, "decode": dataclasses.asdict(config.decode)})
     print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), "words": len(lm.uni),
                       "bigrams": len(lm.bi), "trigrams": len(lm.tri),
+                      "decode_settings_written": written,
                       "seconds": round(time.perf_counter() - start, 1)}))

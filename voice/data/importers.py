@@ -40,7 +40,7 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         raise VoiceInputError(path, "no such file")
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark is not text
     except UnicodeDecodeError:
         raise VoiceInputError(path, "not UTF-8 text") from None
 
@@ -70,7 +70,7 @@ def import_common_voice(folder: Path, out: Path, name: str = "cv") -> dict:
 def import_list(listing: Path, out: Path, name: str) -> dict:
     """Lines of `audio<TAB>text` (paths relative to the list's folder) -> NAME.jsonl.
     Further columns (a translation, say) are ignored and a header line (first field `audio`,
-    `file`, `path` or `wav`) is skipped, so a parallel list such as our samples imports as is."""
+    `file`, `path` or `wav`, before any entry) is skipped, so a parallel list such as our samples imports as is."""
     pairs = []
     for number, line in enumerate(_read_text(listing).splitlines(), 1):
         if not line.strip():
@@ -78,7 +78,9 @@ def import_list(listing: Path, out: Path, name: str) -> dict:
         if "\t" not in line:
             raise VoiceInputError(listing, f"line {number} is not `audio<TAB>text`")
         audio, text, *_ = line.split("\t")
-        if number == 1 and audio.strip().lower() in LIST_HEADERS:
+        if not pairs and audio.strip().lower() in LIST_HEADERS:
             continue
+        if not text.strip():
+            raise VoiceInputError(listing, f"line {number} has no text after the tab")
         pairs.append((listing.parent / audio, text.strip(), ""))
     return {name: write_jsonl(out / f"{name}.jsonl", _rows(pairs, out, f"list/{name}"))}
