@@ -70,7 +70,7 @@ def import_common_voice(folder: Path, out: Path, name: str = "cv") -> dict:
 def import_list(listing: Path, out: Path, name: str) -> dict:
     """Lines of `audio<TAB>text` (paths relative to the list's folder) -> NAME.jsonl.
     Further columns (a translation, say) are ignored and a header line (first field `audio`,
-    `file`, `path` or `wav`, before any entry) is skipped, so a parallel list such as our samples imports as is."""
+    `file`, `path` or `wav`, before any entry) is skipped: our samples' list imports as is."""
     pairs = []
     for number, line in enumerate(_read_text(listing).splitlines(), 1):
         if not line.strip():
