@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -190,3 +191,23 @@ def test_word_lm_prefers_seen_word_order_and_excludes_evaluated_sentences(tmp_pa
     write_jsonl(dev, [{"audio": "x.wav", "text": "Frase de evaluación."}])
     trained = train_lm(LmConfig(corpora=[str(corpus)], min_count=1), [str(dev)])
     assert "evaluación" not in trained.uni and "luz" in trained.uni
+
+
+def test_general_vocabulary_lets_the_beam_write_everyday_words_the_corpora_lack(tmp_path):
+    from voice.asr.beam import BeamDecoder
+    from voice.asr.lm import LmConfig, general_vocabulary, train_lm
+    from voice.data.manifest import write_jsonl
+
+    words = general_vocabulary(20000)
+    assert len(words) == 20000 and abs(sum(words.values()) - 1) < 1e-6
+    assert words["de"] > words["lunes"] > 0 and all(w.isalpha() for w in words)
+    corpus = tmp_path / "corpus.jsonl"
+    write_jsonl(corpus, [{"es": "pon una alarma el martes"}] * 3)
+    config = LmConfig(corpora=[str(corpus)], min_count=1)
+    narrow = train_lm(config, [])
+    broad = train_lm(dataclasses.replace(config, general_words=20000), [])
+    assert "lunes" not in narrow.uni and "lunes" in broad.uni
+    assert broad.logprob("martes", ("alarma", "el")) > broad.logprob("lunes", ("alarma", "el"))
+    emissions = _emissions("pon una alarma el lunes")
+    assert BeamDecoder(VOCAB, narrow).decode(emissions) != "pon una alarma el lunes"
+    assert BeamDecoder(VOCAB, broad).decode(emissions) == "pon una alarma el lunes"

@@ -103,3 +103,17 @@ def test_fine_tuning_starts_from_an_exported_model(tmp_path):
                                       torch.nn.Linear(8, 1))
     with pytest.raises(VoiceError, match="init does not fit.*size mismatch"):
         train(other, _config(tmp_path / "c", init=str(tmp_path / "a" / "model")))
+
+
+def test_weight_average_is_what_is_exported_and_it_survives_resume(tmp_path):
+    averaging = dict(ema=0.9, eval_every=24, eval_each_epoch=False)  # one evaluation, at the end
+    straight = ToyTask()
+    train(straight, _config(tmp_path / "a", **averaging))
+    exported = load_model(tmp_path / "a" / "model")[0]
+    raw = straight.model.state_dict()  # the export is fp16: 2e-4 apart from the raw weights
+    assert not torch.allclose(exported["0.weight"], raw["0.weight"], atol=5e-3)
+    with pytest.raises(SystemExit):
+        train(ToyTask(stop_after=11), _config(tmp_path / "b", **averaging))
+    train(ToyTask(), _config(tmp_path / "b", **averaging), resume=True)
+    for key, value in load_model(tmp_path / "b" / "model")[0].items():
+        assert torch.allclose(value, exported[key], atol=1e-6), key

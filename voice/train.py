@@ -1,5 +1,6 @@
-"""One trainer for every model: AdamW, warm-up + cosine schedule, clipping, checkpoints,
-resume, SIGTERM-safe stops, JSONL logs, a progress bar, and torchrun data parallelism.
+"""One trainer for every model: AdamW, warm-up + cosine schedule, clipping, an optional moving
+average of the weights, checkpoints, resume, SIGTERM-safe stops, JSONL logs, a progress bar,
+and torchrun data parallelism.
 
 A task supplies the model, its batches, its loss, its dev evaluation and its export; the loop
 here is the same for the recogniser, the translator and the intent parser.
@@ -23,6 +24,7 @@ import torch.distributed as dist
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from voice.checkpoint import load_model
 from voice.errors import VoiceError
@@ -36,6 +38,7 @@ class TrainConfig:
     epochs: int = 10
     max_minutes: float = 0.0  # stop after this much wall time (0: no limit)
     clip: float = 5.0
+    ema: float = 0.0  # evaluate and export a moving average of the weights, this decay per step
     checkpoint_every: int = 100  # steps
     eval_every: int = 400  # steps
     eval_each_epoch: bool = True  # also at the end of each epoch (off when epochs are short)
@@ -104,6 +107,9 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         _start_from(task.model, config.init)
     model = task.model.to(device)
     wrapped: nn.Module = nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema),
+                             use_buffers=True) if config.ema else None
+    scored = averaged.module if averaged else model  # the weights evaluated and exported
     decay = [p for n, p in model.named_parameters() if p.dim() > 1]
     no_decay = [p for n, p in model.named_parameters() if p.dim() <= 1]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
@@ -117,6 +123,8 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         saved = torch.load(checkpoint, map_location=device, weights_only=False)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
+        if averaged:
+            averaged.load_state_dict(saved["averaged"])
         state = saved["state"]
         _log(rank, f"resumed from {checkpoint} at step {state['step']}")
     log = (run / "log.jsonl").open("a") if rank == 0 else None
@@ -128,6 +136,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         if rank == 0:
             tmp = checkpoint.with_suffix(".tmp")
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "averaged": averaged.state_dict() if averaged else None,
                         "state": state}, tmp)
             tmp.replace(checkpoint)
 
@@ -135,9 +144,9 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         """Dev evaluation on rank 0; export on improvement; True when patience ran out."""
         out_of_patience = torch.zeros(1, device=device)
         if rank == 0:
-            model.eval()
+            scored.eval()
             with torch.no_grad():
-                metrics = task.evaluate(model)
+                metrics = task.evaluate(scored)
             model.train()
             record = {"step": state["step"], "epoch": state["epoch"], "eval": metrics}
             log.write(json.dumps(record) + "\n")
@@ -146,7 +155,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                 f"{k}={v:.4g}" for k, v in metrics.items()))
             if metrics["score"] > state["best"]:
                 state.update(best=metrics["score"], bad_evals=0, best_metrics=metrics)
-                task.export(model, Path(config.export_dir), metrics)
+                task.export(scored, Path(config.export_dir), metrics)
             else:
                 state["bad_evals"] += 1
             out_of_patience[0] = float(0 < config.patience <= state["bad_evals"])
@@ -174,6 +183,8 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                 loss.backward()
                 grad = nn.utils.clip_grad_norm_(model.parameters(), config.clip)
                 optimizer.step()
+                if averaged:
+                    averaged.update_parameters(model)
                 state["step"] += 1
                 state["batch"] = index + 1
                 window_items += items

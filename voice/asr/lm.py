@@ -1,7 +1,9 @@
 """Word trigram language model for beam search, trained by our recipe on our own text corpora.
 
 Interpolated absolute discounting (D = 0.75), natural-log probabilities. Counts seen once are
-pruned above unigrams, so the model ships small next to the recogniser.
+pruned above unigrams, so the model ships small next to the recogniser. Our corpora (Bible,
+commands, telephone prompts) lack everyday words (days, months, "problema", "internet"), which a
+lexicon-bound beam can never write: a general Spanish word list (wordfreq) adds them as unigrams.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ DISCOUNT = 0.75
 
 
 class WordLM:
-    def __init__(self, counts: dict[str, dict[str, int]]) -> None:
+    def __init__(self, counts: dict[str, dict[str, float]]) -> None:
         self.uni = counts["1"]
         self.bi = counts["2"]
         self.tri = counts["3"]
@@ -33,8 +35,10 @@ class WordLM:
         self.ctx3 = _contexts(self.tri)
 
     @classmethod
-    def train(cls, sentences: Iterable[str], min_count: int = 2) -> WordLM:
-        """sentences: normalised text (lowercase words separated by spaces)."""
+    def train(cls, sentences: Iterable[str], min_count: int = 2,
+              general: dict[str, float] | None = None, general_weight: float = 0.0) -> WordLM:
+        """sentences: normalised text (lowercase words separated by spaces). general: word ->
+        relative frequency, given general_weight times the corpora's word count as unigrams."""
         uni: Counter[str] = Counter()
         bi: Counter[str] = Counter()
         tri: Counter[str] = Counter()
@@ -44,7 +48,11 @@ class WordLM:
             bi.update(" ".join(words[i:i + 2]) for i in range(1, len(words) - 1))
             tri.update(" ".join(words[i:i + 3]) for i in range(len(words) - 2))
         keep = lambda c: {k: v for k, v in c.items() if v >= min_count}  # noqa: E731
-        return cls({"1": dict(uni), "2": keep(bi), "3": keep(tri)})
+        unigrams: dict[str, float] = dict(uni)
+        scale = general_weight * sum(uni.values())
+        for word, freq in (general or {}).items():
+            unigrams[word] = float(f"{unigrams.get(word, 0) + scale * freq:.4g}")
+        return cls({"1": unigrams, "2": keep(bi), "3": keep(tri)})
 
     def save(self, path: str | Path) -> None:
         data = json.dumps({"1": self.uni, "2": self.bi, "3": self.tri}, ensure_ascii=False,
@@ -105,6 +113,24 @@ def _contexts(ngrams: dict[str, int]) -> dict[str, tuple[int, int]]:
 class LmConfig:
     corpora: list[str] = field(default_factory=list)  # JSONL files; Spanish in "es" or "text"
     min_count: int = 2
+    general_words: int = 0  # the most frequent words of wordfreq's Spanish list; 0 = none
+    general_weight: float = 0.5  # their unigram mass, relative to the corpora's
+
+
+def general_vocabulary(size: int) -> dict[str, float]:
+    """The `size` most frequent Spanish words (wordfreq) the recogniser can spell, with their
+    relative frequencies. Words only, no sentences: the dev sets stay unseen."""
+    import wordfreq
+
+    out: dict[str, float] = {}
+    for word, freq in sorted(wordfreq.get_frequency_dict("es", "large").items(),
+                             key=lambda item: -item[1]):
+        if len(out) == size:
+            break
+        if word.isalpha() and normalize_es(word) == word:  # no digits, "don't", foreign marks
+            out[word] = freq
+    total = sum(out.values())
+    return {word: freq / total for word, freq in out.items()}
 
 
 def train_lm(config: LmConfig, exclude_manifests: list[str]) -> WordLM:
@@ -119,4 +145,5 @@ def train_lm(config: LmConfig, exclude_manifests: list[str]) -> WordLM:
             folded = fold_accents(text)
             if text and folded not in excluded and not held_out(folded, SENTENCE_HOLDOUT):
                 sentences.append(text)
-    return WordLM.train(sentences, config.min_count)
+    general = general_vocabulary(config.general_words) if config.general_words else None
+    return WordLM.train(sentences, config.min_count, general, config.general_weight)
