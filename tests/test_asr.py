@@ -185,6 +185,7 @@ def test_word_lm_prefers_seen_word_order_and_excludes_evaluated_sentences(tmp_pa
     lm = WordLM.train(["pon la música", "pon la radio", "apaga la música"] * 4)
     assert lm.logprob("música", ("pon", "la")) > lm.logprob("pon", ("la", "música"))
     assert lm.perplexity(["pon la música"]) < lm.perplexity(["música la pon"])
+    assert lm.out_of_vocabulary(["pon la musica", "apaga la tele"]) == 1 / 6  # accents folded
     corpus = tmp_path / "corpus.jsonl"
     write_jsonl(corpus, [{"es": "enciende la luz"}, {"es": "frase de evaluación"}] * 3)
     dev = tmp_path / "dev.jsonl"

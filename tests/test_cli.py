@@ -55,7 +55,10 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
     model.mkdir()
     (model / "config.json").write_text(json.dumps({"vocab": "ab", "decode": {"lm_weight": 0.5}}))
     recipe = tmp_path / "r.toml"
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text('{"audio": "x.wav", "text": "Enciende la radio"}\n')
     recipe.write_text(f'[lm]\ncorpora = ["{corpus}"]\nmin_count = 1\n'
+                      f'[data]\ndev = ["{dev}"]\n'
                       f'[decode]\nlm_weight = 0.2\nword_score = -0.5\n'
                       f'[train]\nexport_dir = "{model}"\n')
     result = run("train", "lm", "--recipe", str(recipe))
@@ -64,4 +67,6 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
     assert config["vocab"] == "ab"
     assert config["decode"]["lm_weight"] == 0.2 and config["decode"]["word_score"] == -0.5
     assert (model / "lm.json.gz").is_file()
-    assert json.loads(result.stdout)["decode_settings_written"] is True
+    report = json.loads(result.stdout)
+    assert report["decode_settings_written"] is True
+    assert report["dev_oov_percent"]["dev"] == 33.3  # "radio" is not in the corpus

@@ -19,7 +19,7 @@ UNK = "<unk>"
 @dataclass
 class BeamConfig:
     beam_size: int = 32
-    lm_weight: float = 0.3
+    lm_weight: float = 0.4
     word_score: float = -0.5
     bias: float = 3.0  # bonus (natural log) for each word of a biased name
 

@@ -98,6 +98,13 @@ class WordLM:
                 count += 1
         return math.exp(-total / max(count, 1))
 
+    def out_of_vocabulary(self, sentences: Iterable[str]) -> float:
+        """Share of running words (accents folded, as scored) that the lexicon cannot spell:
+        each one is an error that beam search cannot avoid."""
+        known = {fold_accents(w) for w in self.uni}
+        words = [w for sentence in sentences for w in fold_accents(sentence).split()]
+        return sum(w not in known for w in words) / max(len(words), 1)
+
 
 def _contexts(ngrams: dict[str, int]) -> dict[str, tuple[int, int]]:
     out: dict[str, list[int]] = {}

@@ -77,12 +77,15 @@ def _train_lm(config) -> None:
     from voice.asr.evaluate import DEV_MANIFESTS
     from voice.asr.lm import train_lm
     from voice.checkpoint import CONFIG, write_config
+    from voice.data.manifest import read_jsonl
+    from voice.text import normalize_es
 
     if not config.lm.corpora:
         raise VoiceError("the recipe has no [lm] corpora")
     require_manifests(config.lm.corpora, "all")
     start = time.perf_counter()
-    lm = train_lm(config.lm, [*config.data.dev, *DEV_MANIFESTS])
+    evaluated = list(dict.fromkeys([*config.data.dev, *DEV_MANIFESTS]))
+    lm = train_lm(config.lm, evaluated)
     out = Path(config.train.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     lm.save(out / "lm.json.gz")
@@ -90,7 +93,12 @@ def _train_lm(config) -> None:
     if written:
         model_config = json.loads((out / CONFIG).read_text())
         write_config(out, {**model_config, "decode": dataclasses.asdict(config.decode)})
+    dev = {Path(m).stem: [normalize_es(r["text"]) for r in read_jsonl(m)]
+           for m in evaluated if Path(m).is_file()}
     print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), "words": len(lm.uni),
                       "bigrams": len(lm.bi), "trigrams": len(lm.tri),
+                      "dev_oov_percent": {k: round(100 * lm.out_of_vocabulary(v), 1)
+                                          for k, v in dev.items()},
+                      "dev_perplexity": {k: round(lm.perplexity(v)) for k, v in dev.items()},
                       "decode_settings_written": written,
                       "seconds": round(time.perf_counter() - start, 1)}))
