@@ -123,7 +123,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         saved = torch.load(checkpoint, map_location=device, weights_only=False)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
-        if averaged:
+        if averaged and saved.get("averaged"):  # else it starts from the resumed weights
             averaged.load_state_dict(saved["averaged"])
         state = saved["state"]
         _log(rank, f"resumed from {checkpoint} at step {state['step']}")
