@@ -210,5 +210,4 @@ def test_general_vocabulary_lets_the_beam_write_everyday_words_the_corpora_lack(
     assert "lunes" not in narrow.uni and "lunes" in broad.uni
     assert broad.logprob("martes", ("alarma", "el")) > broad.logprob("lunes", ("alarma", "el"))
     emissions = _emissions("pon una alarma el lunes")
-    assert BeamDecoder(VOCAB, narrow).decode(emissions) != "pon una alarma el lunes"
     assert BeamDecoder(VOCAB, broad).decode(emissions) == "pon una alarma el lunes"

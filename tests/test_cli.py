@@ -53,7 +53,9 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
     corpus, model = tmp_path / "corpus.jsonl", tmp_path / "model"
     corpus.write_text('{"es": "enciende la luz"}\n' * 3)
     model.mkdir()
-    (model / "config.json").write_text(json.dumps({"vocab": "ab", "decode": {"lm_weight": 0.5}}))
+    (model / "config.json").write_text(json.dumps({
+        "vocab": "ab", "decode": {"lm_weight": 0.5},
+        "recipe": {"train": {"epochs": 3}, "lm": {"min_count": 2}, "decode": {"lm_weight": 0.5}}}))
     recipe = tmp_path / "r.toml"
     dev = tmp_path / "dev.jsonl"
     dev.write_text('{"audio": "x.wav", "text": "Enciende la radio"}\n')
@@ -66,6 +68,8 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
     config = json.loads((model / "config.json").read_text())
     assert config["vocab"] == "ab"
     assert config["decode"]["lm_weight"] == 0.2 and config["decode"]["word_score"] == -0.5
+    assert config["recipe"]["decode"] == config["decode"]  # the record follows the LM run
+    assert config["recipe"]["lm"]["min_count"] == 1 and config["recipe"]["train"]["epochs"] == 3
     assert (model / "lm.json.gz").is_file()
     report = json.loads(result.stdout)
     assert report["decode_settings_written"] is True

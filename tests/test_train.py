@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -112,8 +113,31 @@ def test_weight_average_is_what_is_exported_and_it_survives_resume(tmp_path):
     exported = load_model(tmp_path / "a" / "model")[0]
     raw = straight.model.state_dict()  # the export is fp16: 2e-4 apart from the raw weights
     assert not torch.allclose(exported["0.weight"], raw["0.weight"], atol=5e-3)
+    scored = ToyTask()
+    scored.model.load_state_dict(exported)  # the evaluation was of the exported average
+    logged = json.loads((tmp_path / "a" / "run" / "log.jsonl").read_text().splitlines()[-1])
+    assert logged["eval"]["score"] == pytest.approx(scored.evaluate(scored.model)["score"],
+                                                    rel=1e-2)
     with pytest.raises(SystemExit):
         train(ToyTask(stop_after=11), _config(tmp_path / "b", **averaging))
     train(ToyTask(), _config(tmp_path / "b", **averaging), resume=True)
     for key, value in load_model(tmp_path / "b" / "model")[0].items():
         assert torch.allclose(value, exported[key], atol=1e-6), key
+
+
+def test_an_average_turned_on_at_resume_starts_from_the_resumed_weights(tmp_path):
+    # stopped after the 8th (last) batch of epoch 0: the end-of-epoch evaluation comes first
+    with pytest.raises(SystemExit):
+        train(ToyTask(stop_after=7), _config(tmp_path, eval_every=5))
+    resumed = ToyTask()
+    resumed.model.load_state_dict(torch.load(tmp_path / "run" / "last.pt")["model"])
+    expected = resumed.evaluate(resumed.model)["score"]
+    train(ToyTask(), _config(tmp_path, eval_every=5, ema=0.9), resume=True)
+    log = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    first = [r["eval"]["score"] for r in log if "eval" in r and r["step"] == 8]  # after resuming
+    assert first == [pytest.approx(expected)]
+
+
+def test_a_weight_average_decay_of_one_or_more_is_an_error(tmp_path):
+    with pytest.raises(VoiceError, match="ema must be"):
+        train(ToyTask(), _config(tmp_path, ema=1.0))

@@ -95,6 +95,8 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     """Train task.model; returns the best dev metrics (rank 0) and exports the best model."""
     if min(config.eval_every, config.checkpoint_every, config.epochs) <= 0:
         raise VoiceError("recipe [train]: eval_every, checkpoint_every and epochs must be > 0")
+    if not 0 <= config.ema < 1:
+        raise VoiceError(f"recipe [train]: ema must be 0 (off) or a decay below 1: {config.ema}")
     rank, world = _world()
     torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // world))
     device = torch.device("cpu")
@@ -107,9 +109,6 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         _start_from(task.model, config.init)
     model = task.model.to(device)
     wrapped: nn.Module = nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema),
-                             use_buffers=True) if config.ema else None
-    scored = averaged.module if averaged else model  # the weights evaluated and exported
     decay = [p for n, p in model.named_parameters() if p.dim() > 1]
     no_decay = [p for n, p in model.named_parameters() if p.dim() <= 1]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
@@ -119,14 +118,20 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     run.mkdir(parents=True, exist_ok=True)
     state = {"step": 0, "epoch": 0, "batch": 0, "best": -math.inf, "bad_evals": 0,
              "best_metrics": {}, "seconds": 0.0}
-    if resume and checkpoint.exists():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+    saved = torch.load(checkpoint, map_location=device, weights_only=False) \
+        if resume and checkpoint.exists() else {}
+    if saved:
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
-        if averaged and saved.get("averaged"):  # else it starts from the resumed weights
-            averaged.load_state_dict(saved["averaged"])
         state = saved["state"]
         _log(rank, f"resumed from {checkpoint} at step {state['step']}")
+    # every rank keeps the average (cheap); rank 0 evaluates and exports it. It starts as a copy
+    # of the weights as they are now, unless the checkpoint holds one.
+    averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema),
+                             use_buffers=True) if config.ema else None
+    if averaged is not None and saved.get("averaged"):
+        averaged.load_state_dict(saved["averaged"])
+    scored = averaged.module if averaged is not None else model  # evaluated and exported
     log = (run / "log.jsonl").open("a") if rank == 0 else None
     stop = _Stop()
     started = time.monotonic() - state.get("seconds", 0.0)  # the time budget spans resumes
@@ -136,7 +141,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         if rank == 0:
             tmp = checkpoint.with_suffix(".tmp")
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "averaged": averaged.state_dict() if averaged else None,
+                        "averaged": averaged.state_dict() if averaged is not None else None,
                         "state": state}, tmp)
             tmp.replace(checkpoint)
 
@@ -183,7 +188,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                 loss.backward()
                 grad = nn.utils.clip_grad_norm_(model.parameters(), config.clip)
                 optimizer.step()
-                if averaged:
+                if averaged is not None:
                     averaged.update_parameters(model)
                 state["step"] += 1
                 state["batch"] = index + 1

@@ -50,8 +50,8 @@ class WordLM:
         keep = lambda c: {k: v for k, v in c.items() if v >= min_count}  # noqa: E731
         unigrams: dict[str, float] = dict(uni)
         scale = general_weight * sum(uni.values())
-        for word, freq in (general or {}).items():
-            unigrams[word] = float(f"{unigrams.get(word, 0) + scale * freq:.4g}")
+        for word, freq in (general or {}).items():  # 4 digits keep the saved file small
+            unigrams[word] = unigrams.get(word, 0) + float(f"{scale * freq:.4g}")
         return cls({"1": unigrams, "2": keep(bi), "3": keep(tri)})
 
     def save(self, path: str | Path) -> None:

@@ -90,9 +90,13 @@ def _train_lm(config) -> None:
     out.mkdir(parents=True, exist_ok=True)
     lm.save(out / "lm.json.gz")
     written = (out / CONFIG).is_file()  # the beam settings tuned with this LM travel with it
-    if written:
+    if written:  # the recorded recipe says which LM and settings the model now ships with
         model_config = json.loads((out / CONFIG).read_text())
-        write_config(out, {**model_config, "decode": dataclasses.asdict(config.decode)})
+        settings = {"lm": dataclasses.asdict(config.lm),
+                    "decode": dataclasses.asdict(config.decode)}
+        if "recipe" in model_config:
+            model_config["recipe"] = {**model_config["recipe"], **settings}
+        write_config(out, {**model_config, "decode": settings["decode"]})
     dev = {Path(m).stem: [normalize_es(r["text"]) for r in read_jsonl(m)]
            for m in evaluated if Path(m).is_file()}
     print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), "words": len(lm.uni),
