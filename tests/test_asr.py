@@ -179,7 +179,7 @@ def test_beam_search_with_word_lm_fixes_spelling_and_biases_names():
 
 
 def test_word_lm_prefers_seen_word_order_and_excludes_evaluated_sentences(tmp_path):
-    from voice.asr.lm import LmConfig, WordLM, train_lm
+    from voice.asr.lm import LmConfig, WordLM, dev_transcripts, train_lm
     from voice.data.manifest import write_jsonl
 
     lm = WordLM.train(["pon la música", "pon la radio", "apaga la música"] * 4)
@@ -190,7 +190,7 @@ def test_word_lm_prefers_seen_word_order_and_excludes_evaluated_sentences(tmp_pa
     write_jsonl(corpus, [{"es": "enciende la luz"}, {"es": "frase de evaluación"}] * 3)
     dev = tmp_path / "dev.jsonl"
     write_jsonl(dev, [{"audio": "x.wav", "text": "Frase de evaluación."}])
-    trained = train_lm(LmConfig(corpora=[str(corpus)], min_count=1), [str(dev)])
+    trained = train_lm(LmConfig(corpora=[str(corpus)], min_count=1), dev_transcripts([str(dev)]))
     assert "evaluación" not in trained.uni and "luz" in trained.uni
 
 
@@ -205,8 +205,8 @@ def test_general_vocabulary_lets_the_beam_write_everyday_words_the_corpora_lack(
     corpus = tmp_path / "corpus.jsonl"
     write_jsonl(corpus, [{"es": "pon una alarma el martes"}] * 3)
     config = LmConfig(corpora=[str(corpus)], min_count=1)
-    narrow = train_lm(config, [])
-    broad = train_lm(dataclasses.replace(config, general_words=20000), [])
+    narrow = train_lm(config, {})
+    broad = train_lm(dataclasses.replace(config, general_words=20000), {})
     assert "lunes" not in narrow.uni and "lunes" in broad.uni
     assert broad.logprob("martes", ("alarma", "el")) > broad.logprob("lunes", ("alarma", "el"))
     emissions = _emissions("pon una alarma el lunes")

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from voice.asr.lm import WordLM
+
 VOICE = [sys.executable, "-m", "voice"]
 
 
@@ -51,11 +53,7 @@ def test_bundled_samples_are_real_16k_recordings():
 
 def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path):
     corpus, model = tmp_path / "corpus.jsonl", tmp_path / "model"
-    corpus.write_text('{"es": "enciende la luz"}\n' * 3)
-    model.mkdir()
-    (model / "config.json").write_text(json.dumps({
-        "vocab": "ab", "decode": {"lm_weight": 0.5},
-        "recipe": {"train": {"epochs": 3}, "lm": {"min_count": 2}, "decode": {"lm_weight": 0.5}}}))
+    corpus.write_text('{"es": "enciende la luz"}\n{"es": "enciende la radio"}\n' * 3)
     recipe = tmp_path / "r.toml"
     dev = tmp_path / "dev.jsonl"
     dev.write_text('{"audio": "x.wav", "text": "Enciende la radio"}\n')
@@ -65,12 +63,10 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
                       f'[train]\nexport_dir = "{model}"\n')
     result = run("train", "lm", "--recipe", str(recipe))
     assert result.returncode == 0, result.stderr
-    config = json.loads((model / "config.json").read_text())
-    assert config["vocab"] == "ab"
-    assert config["decode"]["lm_weight"] == 0.2 and config["decode"]["word_score"] == -0.5
-    assert config["recipe"]["decode"] == config["decode"]  # the record follows the LM run
-    assert config["recipe"]["lm"]["min_count"] == 1 and config["recipe"]["train"]["epochs"] == 3
-    assert (model / "lm.json.gz").is_file()
+    settings = json.loads((model / "decode.json").read_text())
+    assert settings["decode"]["lm_weight"] == 0.2 and settings["decode"]["word_score"] == -0.5
+    assert settings["lm"]["min_count"] == 1  # the record of the LM run
+    lm = WordLM.load(model / "lm.json.gz")
+    assert "radio" not in lm.uni and "luz" in lm.uni  # the dev sentence is left out
     report = json.loads(result.stdout)
-    assert report["decode_settings_written"] is True
-    assert report["dev_oov_percent"]["dev"] == 33.3  # "radio" is not in the corpus
+    assert report["dev_oov_percent"]["dev"] == 33.3  # "radio" is not in the LM

@@ -1,5 +1,7 @@
 """The models in models/ do their job on held-out data (they are committed, so these always run)."""
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -32,10 +34,12 @@ def test_recogniser_on_bundled_real_recordings(recognizer):
     assert error_rates(list(references), hypotheses)["cer"] <= CER_FLOOR
 
 
-def test_beam_search_reads_bundled_real_recordings_within_the_target():
-    """Beam search through the shipped word LM, with the beam settings the model ships;
+def test_beam_search_reads_bundled_real_recordings_within_the_target(tmp_path):
+    """Beam search through the shipped word LM, with the beam settings saved beside it;
     a caller may override them."""
+    from voice.asr.beam import DECODE_FILE
     from voice.asr.recognizer import Recognizer
+    from voice.models import find_model
 
     beam = Recognizer.load(decoder="beam")
     paths, references = zip(*_samples(), strict=True)
@@ -45,6 +49,10 @@ def test_beam_search_reads_bundled_real_recordings_within_the_target():
     override = Recognizer.load(decoder="beam", decode={"lm_weight": 0.0}).beam.config
     assert override.lm_weight == 0 != shipped.lm_weight
     assert (override.word_score, override.beam_size) == (shipped.word_score, shipped.beam_size)
+    retuned = tmp_path / "asr-es"
+    shutil.copytree(find_model("asr-es"), retuned)
+    (retuned / DECODE_FILE).write_text(json.dumps({"decode": {"lm_weight": 0.9}}))
+    assert Recognizer.load(retuned, decoder="beam").beam.config.lm_weight == 0.9
 
 
 def test_streaming_agrees_with_whole_utterance(recognizer):

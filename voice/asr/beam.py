@@ -14,10 +14,13 @@ from voice.asr.lm import BOS, EOS, WordLM
 from voice.text import CharVocab, normalize_es
 
 UNK = "<unk>"
+DECODE_FILE = "decode.json"  # beside lm.json.gz: the beam settings tuned with that LM
 
 
 @dataclass
 class BeamConfig:
+    """Beam settings; `voice train lm` saves the recipe's in DECODE_FILE beside the LM."""
+
     beam_size: int = 32
     lm_weight: float = 0.4
     word_score: float = -0.5

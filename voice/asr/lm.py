@@ -98,6 +98,13 @@ class WordLM:
                 count += 1
         return math.exp(-total / max(count, 1))
 
+    def report(self, dev: dict[str, list[str]]) -> dict:
+        """Size, and per dev set the OOV rate (%) and perplexity: what `voice train lm` prints."""
+        return {"words": len(self.uni), "bigrams": len(self.bi), "trigrams": len(self.tri),
+                "dev_oov_percent": {k: round(100 * self.out_of_vocabulary(v), 1)
+                                    for k, v in dev.items()},
+                "dev_perplexity": {k: round(self.perplexity(v)) for k, v in dev.items()}}
+
     def out_of_vocabulary(self, sentences: Iterable[str]) -> float:
         """Share of running words (accents folded, as scored) that the lexicon cannot spell:
         each one is an error that beam search cannot avoid."""
@@ -140,11 +147,16 @@ def general_vocabulary(size: int) -> dict[str, float]:
     return {word: freq / total for word, freq in out.items()}
 
 
-def train_lm(config: LmConfig, exclude_manifests: list[str]) -> WordLM:
+def dev_transcripts(manifests: list[str]) -> dict[str, list[str]]:
+    """Each existing dev manifest's transcripts, normalised, by file stem."""
+    return {Path(m).stem: [normalize_es(r["text"]) for r in read_jsonl(m)]
+            for m in manifests if Path(m).is_file()}
+
+
+def train_lm(config: LmConfig, dev: dict[str, list[str]]) -> WordLM:
     """Trigram LM over the corpora, minus every sentence the recogniser is evaluated on:
-    the dev manifests' transcripts and the 1-in-20 sentences held out for synthetic dev."""
-    excluded = {normalize_es(r["text"], fold=True)
-                for m in exclude_manifests if Path(m).exists() for r in read_jsonl(m)}
+    the dev transcripts and the 1-in-20 sentences held out for synthetic dev."""
+    excluded = {fold_accents(text) for texts in dev.values() for text in texts}
     sentences = []
     for corpus in config.corpora:
         for row in read_jsonl(corpus):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 import torchaudio.functional as AF
 
-from voice.asr.beam import BeamConfig, BeamDecoder
+from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import greedy
 from voice.asr.lm import WordLM
 from voice.asr.model import AsrModelConfig, CtcRecognizer, Subsample
@@ -67,9 +68,10 @@ class Recognizer:
             if not (path / "lm.json.gz").exists():
                 raise VoiceError(f"no language model at {path / 'lm.json.gz'}: run "
                                  "`voice train lm --recipe recipes/asr-es.toml`")
+            settings = path / DECODE_FILE
+            shipped = json.loads(settings.read_text())["decode"] if settings.is_file() else {}
             beam = BeamDecoder(vocab, WordLM.load(path / "lm.json.gz"),
-                               BeamConfig(**{**config.get("decode", {}), **(decode or {})}),
-                               bias_names)
+                               BeamConfig(**{**shipped, **(decode or {})}), bias_names)
         return cls(model, vocab, beam)
 
     def greedy(self, log_probs: torch.Tensor) -> str:

@@ -91,7 +91,10 @@ class AsrTask:
         return metrics
 
     def export(self, model: nn.Module, out: Path, metrics: dict[str, float]) -> None:
+        """Weights and the recipe that trained them ([lm] and [decode] are recorded by
+        `voice train lm`, beside its LM)."""
+        recipe = dataclasses.asdict(self.recipe)
         save_model(out, model, {"kind": "asr", "model": dataclasses.asdict(self.recipe.model),
                                 "vocab": self.vocab.symbols[1:], "dev": metrics,
-                                "decode": dataclasses.asdict(self.recipe.decode),
-                                "recipe": dataclasses.asdict(self.recipe)})
+                                "recipe": {k: v for k, v in recipe.items()
+                                           if k not in ("lm", "decode")}})

@@ -73,36 +73,21 @@ def train(
 
 def _train_lm(config) -> None:
     """The recogniser's word LM: our text corpora minus every evaluated sentence. The recipe's
-    [decode] settings go into the exported model's config.json beside it."""
+    [decode] settings, tuned with this LM, are saved beside it."""
+    from voice.asr.beam import DECODE_FILE
     from voice.asr.evaluate import DEV_MANIFESTS
-    from voice.asr.lm import train_lm
-    from voice.checkpoint import CONFIG, write_config
-    from voice.data.manifest import read_jsonl
-    from voice.text import normalize_es
+    from voice.asr.lm import dev_transcripts, train_lm
 
     if not config.lm.corpora:
         raise VoiceError("the recipe has no [lm] corpora")
     require_manifests(config.lm.corpora, "all")
     start = time.perf_counter()
-    evaluated = list(dict.fromkeys([*config.data.dev, *DEV_MANIFESTS]))
-    lm = train_lm(config.lm, evaluated)
+    dev = dev_transcripts(list(dict.fromkeys([*config.data.dev, *DEV_MANIFESTS])))
+    lm = train_lm(config.lm, dev)
     out = Path(config.train.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     lm.save(out / "lm.json.gz")
-    written = (out / CONFIG).is_file()  # the beam settings tuned with this LM travel with it
-    if written:  # the recorded recipe says which LM and settings the model now ships with
-        model_config = json.loads((out / CONFIG).read_text())
-        settings = {"lm": dataclasses.asdict(config.lm),
-                    "decode": dataclasses.asdict(config.decode)}
-        if "recipe" in model_config:
-            model_config["recipe"] = {**model_config["recipe"], **settings}
-        write_config(out, {**model_config, "decode": settings["decode"]})
-    dev = {Path(m).stem: [normalize_es(r["text"]) for r in read_jsonl(m)]
-           for m in evaluated if Path(m).is_file()}
-    print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), "words": len(lm.uni),
-                      "bigrams": len(lm.bi), "trigrams": len(lm.tri),
-                      "dev_oov_percent": {k: round(100 * lm.out_of_vocabulary(v), 1)
-                                          for k, v in dev.items()},
-                      "dev_perplexity": {k: round(lm.perplexity(v)) for k, v in dev.items()},
-                      "decode_settings_written": written,
+    settings = {"decode": dataclasses.asdict(config.decode), "lm": dataclasses.asdict(config.lm)}
+    (out / DECODE_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+    print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), **lm.report(dev),
                       "seconds": round(time.perf_counter() - start, 1)}))
