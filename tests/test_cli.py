@@ -69,4 +69,4 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
     lm = WordLM.load(model / "lm.json.gz")
     assert "radio" not in lm.uni and "luz" in lm.uni  # the dev sentence is left out
     report = json.loads(result.stdout)
-    assert report["dev_oov_percent"]["dev"] == 33.3  # "radio" is not in the LM
+    assert report["dev_oov_percent"][str(dev)] == 33.3  # "radio" is not in the LM

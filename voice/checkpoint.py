@@ -26,10 +26,10 @@ def save_model(out: str | Path, model: nn.Module, config: dict[str, Any]) -> Non
     write_config(out, config)
 
 
-def write_config(out: Path, config: dict[str, Any]) -> None:
-    """Replace a model folder's config atomically (a reader never sees half a file)."""
-    (out / f".{CONFIG}.tmp").write_text(json.dumps(config, indent=2, ensure_ascii=False))
-    (out / f".{CONFIG}.tmp").replace(out / CONFIG)
+def write_config(out: Path, config: dict[str, Any], name: str = CONFIG) -> None:
+    """Replace a JSON file of a model folder atomically (a reader never sees half a file)."""
+    (out / f".{name}.tmp").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    (out / f".{name}.tmp").replace(out / name)
 
 
 def load_model(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

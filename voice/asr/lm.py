@@ -148,8 +148,8 @@ def general_vocabulary(size: int) -> dict[str, float]:
 
 
 def dev_transcripts(manifests: list[str]) -> dict[str, list[str]]:
-    """Each existing dev manifest's transcripts, normalised, by file stem."""
-    return {Path(m).stem: [normalize_es(r["text"]) for r in read_jsonl(m)]
+    """Each existing dev manifest's transcripts, normalised, by path."""
+    return {str(m): [normalize_es(r["text"]) for r in read_jsonl(m)]
             for m in manifests if Path(m).is_file()}
 
 

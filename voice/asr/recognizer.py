@@ -68,10 +68,11 @@ class Recognizer:
             if not (path / "lm.json.gz").exists():
                 raise VoiceError(f"no language model at {path / 'lm.json.gz'}: run "
                                  "`voice train lm --recipe recipes/asr-es.toml`")
-            settings = path / DECODE_FILE
-            shipped = json.loads(settings.read_text())["decode"] if settings.is_file() else {}
+            settings = path / DECODE_FILE  # absent in folders exported before it: config.json
+            saved = (json.loads(settings.read_text()) if settings.is_file() else config)
             beam = BeamDecoder(vocab, WordLM.load(path / "lm.json.gz"),
-                               BeamConfig(**{**shipped, **(decode or {})}), bias_names)
+                               BeamConfig(**{**saved.get("decode", {}), **(decode or {})}),
+                               bias_names)
         return cls(model, vocab, beam)
 
     def greedy(self, log_probs: torch.Tensor) -> str:

@@ -77,6 +77,7 @@ def _train_lm(config) -> None:
     from voice.asr.beam import DECODE_FILE
     from voice.asr.evaluate import DEV_MANIFESTS
     from voice.asr.lm import dev_transcripts, train_lm
+    from voice.checkpoint import write_config
 
     if not config.lm.corpora:
         raise VoiceError("the recipe has no [lm] corpora")
@@ -87,7 +88,7 @@ def _train_lm(config) -> None:
     out = Path(config.train.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     lm.save(out / "lm.json.gz")
-    settings = {"decode": dataclasses.asdict(config.decode), "lm": dataclasses.asdict(config.lm)}
-    (out / DECODE_FILE).write_text(json.dumps(settings, indent=2) + "\n")
+    write_config(out, {"decode": dataclasses.asdict(config.decode),
+                       "lm": dataclasses.asdict(config.lm)}, DECODE_FILE)
     print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), **lm.report(dev),
                       "seconds": round(time.perf_counter() - start, 1)}))
