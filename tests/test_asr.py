@@ -211,3 +211,24 @@ def test_general_vocabulary_lets_the_beam_write_everyday_words_the_corpora_lack(
     assert broad.logprob("martes", ("alarma", "el")) > broad.logprob("lunes", ("alarma", "el"))
     emissions = _emissions("pon una alarma el lunes")
     assert BeamDecoder(VOCAB, broad).decode(emissions) == "pon una alarma el lunes"
+
+
+def test_export_records_its_recipe_and_leaves_beam_settings_to_the_lm(tmp_path, tone):
+    """`voice train lm` is the one writer of beam settings; a re-export must not bring back
+    settings that its LM was not tuned with."""
+    from voice.asr.task import AsrRecipe, AsrTask
+    from voice.audio import save_wav
+    from voice.checkpoint import load_model
+    from voice.data.manifest import write_jsonl
+
+    save_wav(tmp_path / "a.wav", tone)
+    manifest = tmp_path / "set.jsonl"
+    write_jsonl(manifest, [{"audio": "a.wav", "text": "hola", "duration": 1.0}])
+    recipe = AsrRecipe()
+    recipe.data.train, recipe.data.dev, recipe.data.repeat = [str(manifest)], [str(manifest)], [1]
+    task = AsrTask(recipe)
+    task.export(task.model, tmp_path / "model", task.evaluate(task.model))
+    _, config = load_model(tmp_path / "model")
+    assert "decode" not in config and not {"lm", "decode"} & set(config["recipe"])
+    assert config["recipe"]["data"]["train"] == [str(manifest)]
+    assert config["dev"]["set_wer"] >= 0
