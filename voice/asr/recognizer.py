@@ -69,7 +69,7 @@ class Recognizer:
                 raise VoiceError(f"no language model at {path / 'lm.json.gz'}: run "
                                  "`voice train lm --recipe recipes/asr-es.toml`")
             settings = path / DECODE_FILE  # absent in folders exported before it: config.json
-            saved = (json.loads(settings.read_text()) if settings.is_file() else config)
+            saved = json.loads(settings.read_text()) if settings.is_file() else config
             beam = BeamDecoder(vocab, WordLM.load(path / "lm.json.gz"),
                                BeamConfig(**{**saved.get("decode", {}), **(decode or {})}),
                                bias_names)
