@@ -14,7 +14,7 @@ from voice.asr.lm import BOS, EOS, WordLM
 from voice.text import CharVocab, normalize_es
 
 UNK = "<unk>"
-DECODE_FILE = "decode.json"  # beside lm.json.gz: the beam settings tuned with that LM
+DECODE_FILE = "decode.json"  # beside LM_FILE: the beam settings tuned with that LM
 
 
 @dataclass

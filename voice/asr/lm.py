@@ -20,6 +20,7 @@ from voice.data.manifest import SENTENCE_HOLDOUT, held_out, read_jsonl
 from voice.text import fold_accents, normalize_es
 
 BOS, EOS = "<s>", "</s>"
+LM_FILE = "lm.json.gz"  # in the recogniser's model folder
 DISCOUNT = 0.75
 
 

@@ -13,7 +13,7 @@ import torchaudio.functional as AF
 
 from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import greedy
-from voice.asr.lm import WordLM
+from voice.asr.lm import LM_FILE, WordLM
 from voice.asr.model import AsrModelConfig, CtcRecognizer, Subsample
 from voice.audio import HOP_LENGTH, SAMPLE_RATE, LogMel
 from voice.checkpoint import load_model
@@ -65,12 +65,12 @@ class Recognizer:
         vocab = CharVocab(config["vocab"])
         beam = None
         if decoder == "beam":
-            if not (path / "lm.json.gz").exists():
-                raise VoiceError(f"no language model at {path / 'lm.json.gz'}: run "
+            if not (path / LM_FILE).exists():
+                raise VoiceError(f"no language model at {path / LM_FILE}: run "
                                  "`voice train lm --recipe recipes/asr-es.toml`")
             settings = path / DECODE_FILE  # absent in folders exported before it: config.json
             saved = json.loads(settings.read_text()) if settings.is_file() else config
-            beam = BeamDecoder(vocab, WordLM.load(path / "lm.json.gz"),
+            beam = BeamDecoder(vocab, WordLM.load(path / LM_FILE),
                                BeamConfig(**{**saved.get("decode", {}), **(decode or {})}),
                                bias_names)
         return cls(model, vocab, beam)

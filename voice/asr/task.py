@@ -94,7 +94,7 @@ class AsrTask:
         """Weights and the recipe that trained them ([lm] and [decode] are recorded by
         `voice train lm`, beside its LM)."""
         recipe = dataclasses.asdict(self.recipe)
-        save_model(out, model, {"kind": "asr", "model": dataclasses.asdict(self.recipe.model),
+        save_model(out, model, {"kind": "asr", "model": recipe["model"],
                                 "vocab": self.vocab.symbols[1:], "dev": metrics,
                                 "recipe": {k: v for k, v in recipe.items()
                                            if k not in ("lm", "decode")}})

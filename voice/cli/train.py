@@ -76,7 +76,7 @@ def _train_lm(config) -> None:
     [decode] settings, tuned with this LM, are saved beside it."""
     from voice.asr.beam import DECODE_FILE
     from voice.asr.evaluate import DEV_MANIFESTS
-    from voice.asr.lm import dev_transcripts, train_lm
+    from voice.asr.lm import LM_FILE, dev_transcripts, train_lm
     from voice.checkpoint import write_config
 
     if not config.lm.corpora:
@@ -87,8 +87,8 @@ def _train_lm(config) -> None:
     lm = train_lm(config.lm, dev)
     out = Path(config.train.export_dir)
     out.mkdir(parents=True, exist_ok=True)
-    lm.save(out / "lm.json.gz")
+    lm.save(out / LM_FILE)
     write_config(out, {"decode": dataclasses.asdict(config.decode),
                        "lm": dataclasses.asdict(config.lm)}, DECODE_FILE)
-    print(json.dumps({"model": "lm", "export": str(out / "lm.json.gz"), **lm.report(dev),
+    print(json.dumps({"model": "lm", "export": str(out / LM_FILE), **lm.report(dev),
                       "seconds": round(time.perf_counter() - start, 1)}))
