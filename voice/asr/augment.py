@@ -9,6 +9,7 @@ network, not on audio.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -30,12 +31,16 @@ class AugmentConfig:
     rt60: tuple[float, float] = (0.2, 0.8)  # seconds for the reverberant tail to fall 60 dB
     drr_db: tuple[float, float] = (0.0, 10.0)  # direct-to-reverberant energy ratio
     snr_db: tuple[float, float] = (5.0, 30.0)
+    bandlimit: float = 0.0  # probability of a narrower channel (off unless a recipe asks)
+    cutoff_hz: tuple[float, float] = (3400.0, 7000.0)  # its upper edge
+    highpass_hz: tuple[float, float] = (50.0, 400.0)  # its lower edge (telephones cut ~300 Hz)
     freq_masks: int = 2
     freq_width: int = 12
     time_masks: int = 2
     time_width: int = 40
 
 
+SILENCE = math.log(1e-6)  # log-mel value of digital silence (see audio.LogMel)
 _NOISE_SHAPE: torch.Tensor | None = None
 
 
@@ -58,6 +63,23 @@ def _mix(x: torch.Tensor, other: torch.Tensor, snr_db: float) -> torch.Tensor:
     """Add `other` (log-mel) under x (log-mel) at a given power ratio."""
     gain = x.exp().mean().log() - other.exp().mean().log() - snr_db / 10 * 2.302585
     return torch.logaddexp(x, other + gain)
+
+
+def _mel_centres(bins: int) -> torch.Tensor:
+    """Centre frequency (Hz) of each mel bin of audio.LogMel (HTK scale, 0 to 8 kHz)."""
+    top = 2595.0 * torch.log10(torch.tensor(1.0 + SAMPLE_RATE / 2 / 700.0))
+    mels = torch.linspace(0.0, float(top), bins + 2)[1:-1]
+    return 700.0 * (10 ** (mels / 2595.0) - 1.0)
+
+
+def _bandlimit(x: torch.Tensor, low_hz: float, high_hz: float) -> torch.Tensor:
+    """A channel that passes only low_hz..high_hz: bins outside fall steeply (60 dB within
+    500 Hz above, 100 Hz below) towards digital silence, as after a codec or a low sample rate."""
+    centres = _mel_centres(x.shape[1])
+    above = ((centres - high_hz) / 500.0).clamp(0, 1)
+    below = ((low_hz - centres) / 100.0).clamp(0, 1)
+    attenuation = -13.816 * torch.maximum(above, below)  # natural log of -60 dB in power
+    return torch.logaddexp(x + attenuation, torch.full_like(x, SILENCE))
 
 
 def _reverberate(x: torch.Tensor, rt60: float, drr_db: float) -> torch.Tensor:
@@ -94,6 +116,8 @@ def augment(x: torch.Tensor, config: AugmentConfig, other: torch.Tensor | None =
     x = x + curve
     if config.reverb and torch.rand(()) < config.reverb:  # off: no draw, same data as before
         x = _reverberate(x, _uniform(*config.rt60), _uniform(*config.drr_db))
+    if config.bandlimit and torch.rand(()) < config.bandlimit:  # off: no draw, as before
+        x = _bandlimit(x, _uniform(*config.highpass_hz), _uniform(*config.cutoff_hz))
     if other is not None and torch.rand(()) < config.babble:
         other = other.repeat((x.shape[0] // max(1, other.shape[0])) + 1, 1)[: x.shape[0]]
         x = _mix(x, other, _uniform(*config.snr_db))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
 
-from voice.asr.augment import AugmentConfig, augment
+from voice.asr.augment import SILENCE, AugmentConfig, augment
 from voice.asr.features import FeatureSet
 from voice.asr.model import Subsample
 from voice.text import CharVocab
@@ -34,9 +33,6 @@ class Batch:
     @property
     def frames(self) -> int:
         return int(self.lengths.sum())
-
-
-SILENCE = math.log(1e-6)  # log-mel value of digital silence (see audio.LogMel)
 
 
 def collate(feats: list[torch.Tensor], targets: list[list[int]]) -> Batch:

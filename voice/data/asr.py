@@ -8,21 +8,23 @@ generalisation. Everything is deterministic for a seed and resumable: finished W
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 
-from voice.data import asterisk, bible, espeak, kokoro
+from voice.audio import SAMPLE_RATE
+from voice.data import asterisk, bible, drascula, espeak, kokoro
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
-from voice.data.kokoro import KokoroVoice
-from voice.data.piper import PiperVoice
-from voice.data.synth import Voice, write_utterance
 from voice.data.homeassistant import CommandSampler, Entities
+from voice.data.kokoro import KokoroVoice
 from voice.data.manifest import SENTENCE_HOLDOUT, held_out, write_jsonl
 from voice.data.parallel import parallel_map
+from voice.data.piper import PiperVoice
+from voice.data.synth import Voice, write_utterance
 from voice.text import normalize_es, spell_numbers
 
 SPEAKER_ASTERISK = "asterisk-es_MX-f-allison"
@@ -55,6 +57,41 @@ def build_asterisk(asr: Path, jobs: int | None = None) -> dict:
                 for i, t, d in zip(ids, targets, durations, strict=True)]
         counts[f"asterisk-{split}"] = write_jsonl(asr / f"asterisk-{split}.jsonl", rows)
     return counts
+
+
+def _convert_clip(job: tuple[Path, Path]) -> float:
+    source, target = job
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        audio = np.clip(drascula.read_clip(source), -1.0, 1.0)
+        tmp = target.with_name(f".{target.name}.tmp.wav")
+        sf.write(tmp, audio, SAMPLE_RATE, subtype="PCM_16")
+        tmp.replace(target)
+    return sf.info(str(target)).duration
+
+
+def build_drascula(asr: Path, jobs: int | None = None) -> dict:
+    """Drascula's Spanish lines by character: the dev characters in drascula-dev, the rest in
+    drascula-train; the reserved characters are never read. Lines whose speaking rate says the
+    text is not what the clip says (a shortened caption, a sound effect) are left out."""
+    lines = drascula.spoken_lines("es")
+    targets = [asr / "drascula" / "es" / f"{line.clip_id}.wav" for line in lines]
+    durations = parallel_map(_convert_clip, [(drascula.clip("es", line.clip_id), t)
+                                             for line, t in zip(lines, targets, strict=True)],
+                             "drascula es", jobs)
+    splits: dict[str, list[dict]] = {"train": [], "dev": []}
+    for line, target, duration in zip(lines, targets, durations, strict=True):
+        text = normalize_es(line.text)
+        rate = len(text.replace(" ", "")) / max(duration, 1e-3)
+        if not text or not 4.0 <= rate <= 25.0:
+            continue
+        split = "dev" if line.speaker in drascula.DEV_SPEAKERS else "train"
+        splits[split].append({"audio": str(target.relative_to(asr)), "text": line.text,
+                              "duration": round(duration, 3),
+                              "speaker": f"drascula-{line.speaker}", "source": "drascula",
+                              "id": line.clip_id})
+    return {f"drascula-{split}": write_jsonl(asr / f"drascula-{split}.jsonl", rows)
+            for split, rows in splits.items()}
 
 
 def text_corpus(seed: int, commands: int = 8000) -> dict[str, list[str]]:
@@ -210,9 +247,9 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
           jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0) -> dict:
-    """Write out/asr/{asterisk,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl and
+    """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl and
     piper-dev.jsonl, and the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
     asr = out / "asr"
-    return {**build_asterisk(asr, jobs),
+    return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs),
             **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours,
                               ahotts_hours)}
