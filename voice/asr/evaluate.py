@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -17,6 +19,14 @@ from voice.metrics import error_rates
 DEV_MANIFESTS = ("data/asr/asterisk-dev.jsonl", "data/asr/espeak-dev.jsonl",
                  "data/asr/kokoro-dev.jsonl", "data/asr/piper-dev.jsonl")
 NOISES = ("white", "babble")
+
+
+class Baseline(Protocol):
+    """Another recogniser scored beside ours (Whisper base); its columns are prefixed by name."""
+
+    name: str
+
+    def transcribe(self, audio: np.ndarray) -> str: ...
 
 
 def add_noise(audio: np.ndarray, kind: str, snr_db: float, rng: np.random.Generator,
@@ -43,11 +53,24 @@ def stream_transcribe(streamer: StreamingRecognizer, audio: np.ndarray,
     return streamer.finish().text
 
 
+def score(transcribe: Callable[[np.ndarray], str], audio: list[np.ndarray],
+          references: list[str]) -> dict[str, float]:
+    """WER/CER (the one normaliser of metrics.error_rates) and real-time factor of one system."""
+    start = time.perf_counter()
+    hypotheses = [transcribe(a) for a in audio]
+    elapsed = time.perf_counter() - start
+    rates = error_rates(references, hypotheses)
+    return {"wer": round(rates["wer"], 2), "cer": round(rates["cer"], 2),
+            "rtf": round(elapsed * SAMPLE_RATE / sum(len(a) for a in audio), 4)}
+
+
 def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = None,
-             snr_db: float = 10.0, seed: int = 0, streaming: StreamConfig | None = None) -> dict:
-    """Score one manifest (whole-utterance, or streamed in 100 ms blocks); one table row."""
+             snr_db: float = 10.0, seed: int = 0, streaming: StreamConfig | None = None,
+             limit: int = 0, baseline: Baseline | None = None) -> dict:
+    """Score the first `limit` utterances (0: all) of one manifest, whole-utterance or streamed
+    in 100 ms blocks; one table row, with the baseline's figures on the same audio beside."""
     manifest = Path(manifest)
-    rows = list(read_jsonl(manifest))
+    rows = list(read_jsonl(manifest))[:limit or None]
     if len(rows) < 2:
         raise VoiceError(f"{manifest}: needs at least two utterances to score")
     audio = [load_audio(manifest.parent / r["audio"]) for r in rows]
@@ -55,21 +78,22 @@ def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = N
     if noise:
         audio = [add_noise(a, noise, snr_db, rng, audio[:i] + audio[i + 1:])
                  for i, a in enumerate(audio)]
-    start = time.perf_counter()
+    references = [r["text"] for r in rows]
     if streaming:
         streamer = StreamingRecognizer(recognizer, streaming)
-        hypotheses = [stream_transcribe(streamer, a) for a in audio]
+        ours = score(lambda a: stream_transcribe(streamer, a), audio, references)
     else:
-        hypotheses = [recognizer.recognize(a).text for a in audio]
-    elapsed = time.perf_counter() - start
-    seconds = sum(len(a) for a in audio) / SAMPLE_RATE
-    rates = error_rates([r["text"] for r in rows], hypotheses)
+        ours = score(lambda a: recognizer.recognize(a).text, audio, references)
     name = manifest.stem + (f"+{noise}{snr_db:g}dB" if noise else "")
     if streaming:
         name += f"+stream{streaming.chunk:g}/{streaming.lookahead:g}s"
     decoder = ({"decoder": "beam", "lm_weight": recognizer.beam.config.lm_weight,
                 "word_score": recognizer.beam.config.word_score} if recognizer.beam
                else {"decoder": "greedy"})
-    return {"set": name, **decoder, "utterances": len(rows), "hours": round(seconds / 3600, 3),
-            "wer": round(rates["wer"], 2), "cer": round(rates["cer"], 2),
-            "rtf": round(elapsed / seconds, 4)}
+    seconds = sum(len(a) for a in audio) / SAMPLE_RATE
+    row = {"set": name, **decoder, "utterances": len(rows), "hours": round(seconds / 3600, 3),
+           **ours}
+    if baseline is not None:
+        theirs = score(baseline.transcribe, audio, references)
+        row.update({f"{baseline.name}_{k}": v for k, v in theirs.items()})
+    return row

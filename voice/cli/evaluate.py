@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,9 +21,36 @@ from voice.cli.common import (
 )
 from voice.errors import VoiceError
 
+if TYPE_CHECKING:
+    from voice.asr.whisper import WhisperBaseline
+
 
 class MtBaseline(StrEnum):
     apertium = "apertium"
+
+
+class AsrBaseline(StrEnum):
+    whisper = "whisper"
+
+
+Threads = Annotated[int | None, typer.Option(
+    help="CPU threads, ours and Whisper's alike (default: torch's, one per core).")]
+
+
+def whisper(threads: int | None, wanted: bool) -> WhisperBaseline | None:
+    """Whisper base (when wanted) on as many threads as our recogniser, so that the real-time
+    factors compare; loaded before our models, so a missing extra fails at once."""
+    import torch
+
+    if threads is not None:
+        if threads < 1:
+            raise VoiceError("--threads must be at least 1")
+        torch.set_num_threads(threads)
+    if not wanted:
+        return None
+    from voice.asr.whisper import WhisperBaseline
+
+    return WhisperBaseline(cpu_threads=torch.get_num_threads())
 
 
 @eval_app.command("mt")
@@ -98,26 +126,43 @@ def eval_intent(
            as_json)
 
 
+class E2eBaseline(StrEnum):
+    apertium = "apertium"
+    whisper = "whisper"
+
+
 @eval_app.command("e2e")
 def eval_e2e(
     manifest: Annotated[Path, typer.Option(help="Recordings with Asterisk prompt ids.")] = Path(
         "data/asr/asterisk-dev.jsonl"),
-    baseline: Annotated[MtBaseline | None, typer.Option(
-        help="Also translate the recogniser's output with a baseline.")] = MtBaseline.apertium,
+    baseline: Annotated[list[E2eBaseline] | None, typer.Option(
+        help="Repeatable. apertium: our recogniser's output through Apertium; whisper: "
+             "Whisper base's own speech -> English translation of the same recordings (the "
+             "optional `eval` extra). Default: apertium.")] = None,
     beam: Annotated[int, typer.Option(help="Translation beam size.")] = 5,
     decoder: DecoderOption = Decoder.greedy,
+    threads: Threads = None,
     as_json: AsJson = False,
 ) -> None:
     """Speech in, English out: BLEU/chrF against the English prompts of the recordings."""
     from voice.asr.recognizer import Recognizer
     from voice.evaluate_e2e import evaluate_e2e
+    from voice.mt.evaluate import speech_translation
     from voice.mt.translator import Translator
 
+    baselines = set(baseline or [E2eBaseline.apertium])
     require_manifests([manifest], "asr")
+    other = whisper(threads, E2eBaseline.whisper in baselines)
     recognizer = Recognizer.load(None, decoder.value)
-    report(({**row, "recogniser_decoder": decoder.value}
-            for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam,
-                                    baseline is not None)), as_json)
+
+    def rows() -> Iterator[dict]:
+        for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam,
+                                E2eBaseline.apertium in baselines):
+            yield {**row, "recogniser_decoder": decoder.value}
+        if other is not None:
+            yield {**speech_translation(other, manifest), "recogniser_decoder": "-"}
+
+    report(rows(), as_json)
 
 
 @eval_app.command("asr")
@@ -135,10 +180,17 @@ def eval_asr(
         help="Beam search: weight of the word LM (default: the model's).")] = None,
     word_score: Annotated[float | None, typer.Option(
         help="Beam search: bonus per word (default: the model's).")] = None,
+    baseline: Annotated[AsrBaseline | None, typer.Option(
+        help="Also score Whisper base on the same audio, same normaliser, same table (the "
+             "optional `eval` extra).")] = None,
+    limit: Annotated[int, typer.Option(
+        help="Score only the first N utterances of each manifest (0: all).")] = 0,
+    threads: Threads = None,
     model_dir: ModelDir = None,
 ) -> None:
-    """WER/CER of the recogniser on dev manifests (default: Asterisk dev, held-out espeak
-    voices, the held-out Kokoro style, and Piper, a synthesizer never trained on)."""
+    """WER/CER/real-time factor of the recogniser on dev manifests (default: Asterisk dev,
+    held-out espeak voices, the held-out Kokoro style, and Piper, a synthesizer never trained
+    on); with --baseline whisper, Whisper base's figures on the same audio beside ours."""
     from voice.asr.evaluate import DEV_MANIFESTS, NOISES, evaluate
     from voice.asr.recognizer import Recognizer
     from voice.asr.stream import StreamConfig
@@ -146,12 +198,15 @@ def eval_asr(
     settings = {"lm_weight": lm_weight, "word_score": word_score}
     if decoder is Decoder.greedy and any(v is not None for v in settings.values()):
         raise VoiceError("--lm-weight and --word-score need --decoder beam")
-    recognizer = Recognizer.load(model_dir, decoder.value, decode={
-        k: v for k, v in settings.items() if v is not None})
+    if limit < 0:
+        raise VoiceError("--limit must be 0 (all) or more")
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
     require_manifests(manifests, "asr")
+    other = whisper(threads, baseline is not None)
+    recognizer = Recognizer.load(model_dir, decoder.value, decode={
+        k: v for k, v in settings.items() if v is not None})
     runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
     if streaming:
         runs.append((None, StreamConfig(chunk, lookahead)))
-    report((evaluate(recognizer, path, noise, streaming=stream)
+    report((evaluate(recognizer, path, noise, streaming=stream, limit=limit, baseline=other)
             for path in manifests for noise, stream in runs), as_json)
