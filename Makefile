@@ -6,7 +6,10 @@ VOICE := $(VENV)/bin/voice
 # Runtime: speech out, microphone, audio decoding. Data: the corpora `voice data build` reads.
 RUNTIME_PACKAGES := espeak-ng libportaudio2 libsndfile1 ffmpeg sox
 DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-core-sounds-en \
-	diatheke sword-text-sparv sword-text-kjv dict-freedict-spa-eng apertium-eng-spa
+	diatheke sword-text-sparv sword-text-kjv dict-freedict-spa-eng apertium-eng-spa \
+	drascula drascula-spanish asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav \
+	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-prompt-fr-armelle \
+	asterisk-prompt-it-menardi-wav sword-text-web fillets-ng-data
 PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES)
 
 .PHONY: demo test system-packages lint
@@ -14,7 +17,7 @@ PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES)
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[all]'
 	touch $@
 
 # Installs missing Debian packages as root; otherwise prints the one apt line to run.

@@ -10,8 +10,8 @@ from voice.audio import SAMPLE_RATE
 from voice.data import asr, asterisk, bible, espeak, freedict, intent, mt
 from voice.data.homeassistant import CommandSampler, Entities
 from voice.data.manifest import held_out, read_jsonl, write_jsonl
-from voice.data.system import require_program
 from voice.errors import MissingPackageError
+from voice.system import require_program
 
 from .conftest import needs
 
@@ -53,7 +53,7 @@ def test_sampled_commands_carry_exact_slot_spans(sampler_es):
 
 def test_device_names_respect_the_template_domain(sampler_es):
     rng = random.Random(2)
-    devices = {e.key: e.domain for e in sampler_es.entities.devices}
+    devices = {e.id: e.domain for e in sampler_es.entities.devices}
     lights = [
         t for t in sampler_es.templates if t.intent == "HassTurnOn" and t.domains == {"light"}
     ]
@@ -82,6 +82,19 @@ def test_command_pairs_share_slot_values():
     assert len(numbered) > 20
     for es, en in numbered:  # one-digit numbers may be "1/2" or "una" on one side: skip those
         assert all(number in en for number in re.findall(r"\d{2,}", es)), (es, en)
+
+
+def test_relative_volume_pairs_keep_the_direction():
+    """"Sube el volumen 43 %" never becomes "turn down the volume by 43" (the direction is in
+    the verb and the list it samples from, not in the shared number)."""
+    pairs = [(es.lower(), en.lower()) for _, es, en, _ in mt.command_pairs(per_template=3, seed=0)
+             if "volum" in es.lower() and re.search(r"\d", es)
+             and not re.search(r"\ba(l)? \d", es.lower())]  # "a 61": setting it, not a step
+    up = [(es, en) for es, en in pairs if re.search(r"\b(sub|aument|increment|levant)", es)]
+    down = [(es, en) for es, en in pairs if re.search(r"\b(baj|reduc|decrement|dismin)", es)]
+    assert len(up) > 5 and len(down) > 5
+    assert not [p for p in up if re.search(r"\b(down|decrease|lower)", p[1])], up
+    assert not [p for p in down if re.search(r"\b(up|increase|raise)", p[1])], down
 
 
 @needs("espeak-ng", "espeak-ng")

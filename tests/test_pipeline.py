@@ -150,13 +150,15 @@ def test_batch_translates_reports_bad_files_and_writes_every_format(tmp_path):
 
 
 def test_batch_workers_failing_to_start_give_one_line(tmp_path):
-    bare = tmp_path / "bin"  # no espeak-ng here: English speech (WAV) cannot be made
-    bare.mkdir()
+    models = tmp_path / "models"  # a recogniser folder without its config: the workers fail
+    (models / "asr-es").mkdir(parents=True)
+    (models / "asr-es" / "model.safetensors").write_bytes(b"")
+    (models / "mt-es-en").symlink_to(Path("models/mt-es-en").resolve())
     result = run("translate", *map(str, SAMPLES[:2]), "-o", str(tmp_path / "out"), "--jobs", "2",
-                 env={"PATH": str(bare)})
+                 env={"VOICE_MODELS": str(models)})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("voice: error:")
-    assert "espeak-ng" in result.stderr and "Traceback" not in result.stderr
+    assert "config.json" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_batch_to_stdout_is_one_json_line_per_file():

@@ -1,6 +1,6 @@
 import pytest
 
-from voice.text import CharVocab, fold_accents, normalize_en, normalize_es, spell_numbers
+from voice.text import CharVocab, fold_accents, normalize_es, spell_numbers
 
 
 @pytest.mark.parametrize(
@@ -25,11 +25,6 @@ def test_folding_for_scoring():
         normalize_es("Contraseña: ¿Está el pingüino?", fold=True) == "contrasena esta el pinguino"
     )
     assert fold_accents("año canción", keep_enye=True) == "año cancion"
-
-
-def test_normalize_en():
-    assert normalize_en("Press 1 now, or 2 at 7:45!") == "press one now or two at seven forty five"
-    assert normalize_en("I'm 3.5 metres away") == "i'm three point five metres away"
 
 
 def test_spell_numbers_keeps_punctuation():

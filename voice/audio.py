@@ -14,6 +14,7 @@ import torchaudio
 from torch import nn
 
 from voice.errors import VoiceInputError
+from voice.files import atomic_path
 
 SAMPLE_RATE = 16_000
 N_MELS = 80
@@ -81,10 +82,8 @@ def load_audio(path: str | Path, max_seconds: float = MAX_SECONDS) -> np.ndarray
 
 def save_wav(path: str | Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> None:
     """Write 16-bit PCM WAV atomically (temp file + rename), so a kill never leaves half a file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    sf.write(str(tmp), np.clip(audio, -1.0, 1.0), rate, subtype="PCM_16", format="WAV")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        sf.write(str(tmp), np.clip(audio, -1.0, 1.0), rate, subtype="PCM_16", format="WAV")
 
 
 class LogMel(nn.Module):

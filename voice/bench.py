@@ -12,6 +12,7 @@ import torch
 
 from voice.asr.recognizer import Recognizer
 from voice.audio import SAMPLE_RATE, load_audio
+from voice.choices import Mode, Vad
 from voice.data.manifest import read_jsonl
 from voice.mt.translator import Translator
 
@@ -85,7 +86,7 @@ def bench_vad(manifest: Path, limit: int = 40, gap: float = 1.0) -> list[dict]:
     streams = {"clean": clean, **{f"{n}-10dB": add_noise(clean, n, 10.0, rng, recordings)
                                   for n in NOISES}}
     rows = []
-    for name in ("silero", "webrtc"):
+    for name in Vad:
         vad = make_vad(EndpointConfig(vad=name))
         frames = len(clean) // vad.frame
         truth = np.sqrt(np.mean(clean[: frames * vad.frame].reshape(frames, -1) ** 2, 1)) > 0.01
@@ -105,23 +106,25 @@ def bench_vad(manifest: Path, limit: int = 40, gap: float = 1.0) -> list[dict]:
 
 
 def bench_pipeline(manifest: Path, minutes: float = 2.0, gap: float = 1.0,
-                   vad: str = "silero") -> dict:
-    """The live translate pipeline on a real-time replay of real recordings with pauses
-    between them (speech rendered, not played): medians of endpoint -> final Spanish text,
-    -> English text, -> first English audio; the longest gap between partials; drops; RSS."""
+                   vad: Vad | None = None, decoder: str | None = None) -> dict:
+    """`voice listen --mode translate` on a real-time replay of real recordings with pauses
+    between them (speech rendered, not played), with the same defaults: medians of endpoint ->
+    final Spanish text, -> English text, -> first English audio; the longest gap between
+    partials; drops; peak RSS of the whole process."""
     from voice.endpoint import EndpointConfig
-    from voice.pipeline import LiveConfig, LivePipeline, Replay, translating
+    from voice.live import live_pipeline
+    from voice.pipeline import LiveConfig, Replay
     from voice.tts import Speaker
 
     recordings = _recordings(manifest, 1000)
     audio = _with_gaps(recordings, gap)
     audio = np.resize(audio, int(minutes * 60 * SAMPLE_RATE))
-    config = LiveConfig(endpoint=EndpointConfig(vad=vad))
-    respond = translating(Translator.load(), config.beam)
-    pipeline = LivePipeline(Recognizer.load(), config, respond, Speaker("en"))
+    config = LiveConfig() if vad is None else LiveConfig(endpoint=EndpointConfig(vad=vad))
+    pipeline = live_pipeline(Mode.translate, config, decoder, Speaker("en"))
     stats = pipeline.run(Replay(audio))
-    return {"stage": "pipeline", "vad": vad, "audio_minutes": round(minutes, 2),
-            **stats.summary(),
+    return {"stage": "pipeline", "vad": config.endpoint.vad.value,
+            "decoder": "beam" if pipeline.recognizer.beam else "greedy",
+            "audio_minutes": round(minutes, 2), **stats.summary(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
@@ -135,7 +138,7 @@ def bench_batch(manifest: Path, jobs: int = 1, limit: int = 75) -> list[dict]:
 
     paths = [manifest.parent / r["audio"] for r in list(read_jsonl(manifest))[:limit]]
     rows = []
-    for vad in ("webrtc", "silero"):
+    for vad in (Vad.webrtc, Vad.silero):
         for formats in (("jsonl",), ("jsonl", "wav")):
             config = BatchConfig(formats=formats, endpoint=EndpointConfig(vad=vad))
             with tempfile.TemporaryDirectory() as out:

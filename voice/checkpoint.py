@@ -11,6 +11,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from voice.errors import VoiceError
+from voice.files import atomic_path, write_atomically
 
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
 
@@ -21,15 +22,14 @@ def save_model(out: str | Path, model: nn.Module, config: dict[str, Any]) -> Non
     out.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if v.is_floating_point() else v).contiguous().cpu()
              for k, v in model.state_dict().items()}
-    save_file(state, str(out / f".{WEIGHTS}.tmp"))
-    (out / f".{WEIGHTS}.tmp").replace(out / WEIGHTS)
+    with atomic_path(out / WEIGHTS) as tmp:
+        save_file(state, str(tmp))
     write_config(out, config)
 
 
 def write_config(out: Path, config: dict[str, Any], name: str = CONFIG) -> None:
     """Replace a JSON file of a model folder atomically (a reader never sees half a file)."""
-    (out / f".{name}.tmp").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
-    (out / f".{name}.tmp").replace(out / name)
+    write_atomically(out / name, json.dumps(config, indent=2, ensure_ascii=False) + "\n")
 
 
 def load_model(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice.audio import SAMPLE_RATE
+from voice.choices import Vad
 
 
 class SileroVad:
@@ -52,7 +53,7 @@ class WebrtcVad:
 
 @dataclass
 class EndpointConfig:
-    vad: str = "silero"  # silero | webrtc
+    vad: Vad = Vad.silero
     threshold: float = 0.5  # silero speech probability
     aggressiveness: int = 2  # webrtc, 0-3
     onset: float = 0.1  # seconds of continuous speech that open an utterance
@@ -62,11 +63,9 @@ class EndpointConfig:
 
 
 def make_vad(config: EndpointConfig) -> SileroVad | WebrtcVad:
-    if config.vad == "silero":
+    if Vad(config.vad) is Vad.silero:
         return SileroVad(config.threshold)
-    if config.vad == "webrtc":
-        return WebrtcVad(config.aggressiveness)
-    raise ValueError(f"unknown VAD {config.vad!r} (silero or webrtc)")
+    return WebrtcVad(config.aggressiveness)
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Where shipped checkpoints live: models/ in a checkout, or $VOICE_MODELS when installed."""
+"""Where the trained models live: $VOICE_MODELS, or models/ of the checkout voice runs from.
+
+An installed package carries no models (they are trained, and large): point VOICE_MODELS at a
+folder holding asr-es/, mt-es-en/ and intent-es/, such as a checkout's models/.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,19 @@ from pathlib import Path
 
 from voice.errors import VoiceError
 
-REPO_MODELS = Path(__file__).resolve().parents[1] / "models"
+CHECKOUT = Path(__file__).resolve().parents[1]
+REPO_MODELS = CHECKOUT / "models"
 RECIPES = {"asr-es": "asr", "mt-es-en": "mt", "intent-es": "intent"}
 
 
 def models_dir() -> Path:
-    return Path(os.environ.get("VOICE_MODELS", REPO_MODELS))
+    """$VOICE_MODELS, else the checkout's models/; a one-line error when there is neither."""
+    if os.environ.get("VOICE_MODELS"):
+        return Path(os.environ["VOICE_MODELS"])
+    if (CHECKOUT / "pyproject.toml").is_file() and REPO_MODELS.is_dir():
+        return REPO_MODELS
+    raise VoiceError("no models folder: set VOICE_MODELS to a folder holding asr-es/, "
+                     "mt-es-en/ and intent-es/ (such as a checkout's models/)")
 
 
 def find_model(name: str) -> Path:

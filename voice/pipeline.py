@@ -260,14 +260,5 @@ class LivePipeline:
                 self.speaking.clear()
 
 
-def translating(translator: Any, beam: int = 5) -> Callable[[Utterance], str]:
-    """The translate mode's response: the English of the utterance, which is also spoken."""
-    def respond(utterance: Utterance) -> str:
-        utterance.en = translator.translate([utterance.es], beam)[0]
-        return utterance.en
-
-    return respond
-
-
 def _ms_since(start: float) -> float:
     return round(1000 * (time.perf_counter() - start), 1)

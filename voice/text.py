@@ -81,13 +81,6 @@ def normalize_es(text: str, fold: bool = False) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def normalize_en(text: str) -> str:
-    """English for scoring: lowercase, numbers as words, ASCII letters and apostrophes only."""
-    text = fold_accents(spell_numbers(text.lower(), "en"))
-    text = "".join(c if ("a" <= c <= "z") or c == "'" else " " for c in text)
-    return _SPACES.sub(" ", text).strip()
-
-
 class CharVocab:
     """CTC vocabulary: blank, space, apostrophe and the Spanish letters."""
 

@@ -28,6 +28,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from voice.checkpoint import load_model
 from voice.errors import VoiceError
+from voice.files import atomic_path
 
 
 @dataclass
@@ -139,11 +140,10 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     def save() -> None:
         state["seconds"] = time.monotonic() - started
         if rank == 0:
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "averaged": averaged.state_dict() if averaged is not None else None,
-                        "state": state}, tmp)
-            tmp.replace(checkpoint)
+            with atomic_path(checkpoint) as tmp:
+                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                            "averaged": averaged.state_dict() if averaged is not None else None,
+                            "state": state}, tmp)
 
     def evaluate() -> bool:
         """Dev evaluation on rank 0; export on improvement; True when patience ran out."""

@@ -1,31 +1,40 @@
-"""`voice bench asr|mt|vad|pipeline|batch`: speed, latency and memory."""
+"""`voice bench asr|mt|vad|pipeline|batch`: speed, latency and memory. Each result is a JSON
+line on stdout, then a table on stderr (none with --json)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from voice.cli.common import ModelDir, bench_app, report, require_manifests
+from voice.choices import Vad
+from voice.cli.common import (
+    AsJson,
+    ModelDir,
+    RecogniserOption,
+    bench_app,
+    report,
+    require_manifests,
+)
+
+ASTERISK_DEV = Path("data/asr/asterisk-dev.jsonl")
 
 
 @bench_app.command("asr")
 def bench_asr(
-    manifest: Annotated[Path, typer.Option(help="Recordings to time.")] = Path(
-        "data/asr/asterisk-dev.jsonl"),
+    manifest: Annotated[Path, typer.Option(help="Recordings to time.")] = ASTERISK_DEV,
     runs: Annotated[int, typer.Option(help="Repetitions; the median is reported.")] = 3,
     model_dir: ModelDir = None,
+    as_json: AsJson = False,
 ) -> None:
-    """Recogniser real-time factor on 1 and 2 threads."""
+    """Recogniser real-time factor (greedy decoding) on 1 and 2 threads."""
     from voice.asr.recognizer import Recognizer
     from voice.bench import bench_asr as run_bench
 
     require_manifests([manifest], "asr")
     recognizer = Recognizer.load(model_dir)
-    for threads in (1, 2):
-        print(json.dumps(run_bench(recognizer, manifest, threads, runs)), flush=True)
+    report((run_bench(recognizer, manifest, threads, runs) for threads in (1, 2)), as_json)
 
 
 @bench_app.command("mt")
@@ -34,53 +43,56 @@ def bench_mt(
         "data/mt/dev.jsonl"),
     runs: Annotated[int, typer.Option(help="Repetitions; the median is reported.")] = 3,
     model_dir: ModelDir = None,
+    as_json: AsJson = False,
 ) -> None:
     """Translator speed: batched greedy sentences/s on 2 threads, beam 5 ms per sentence on 1."""
     from voice.bench import bench_mt as run_bench
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
-    for row in run_bench(Translator.load(model_dir), manifest, runs):
-        print(json.dumps(row), flush=True)
+    report(run_bench(Translator.load(model_dir), manifest, runs), as_json)
 
 
 @bench_app.command("vad")
 def bench_vad(
-    manifest: Annotated[Path, typer.Option(help="Recordings to join with pauses.")] = Path(
-        "data/asr/asterisk-dev.jsonl"),
+    manifest: Annotated[Path, typer.Option(help="Recordings to join with pauses.")] =
+        ASTERISK_DEV,
+    as_json: AsJson = False,
 ) -> None:
     """Voice activity detectors (Silero, WebRTC): frame accuracy clean and in noise, speed."""
     from voice.bench import bench_vad as run_bench
 
     require_manifests([manifest], "asr")
-    report(run_bench(manifest))
+    report(run_bench(manifest), as_json)
 
 
 @bench_app.command("pipeline")
 def bench_pipeline(
-    manifest: Annotated[Path, typer.Option(help="Recordings to replay with pauses.")] = Path(
-        "data/asr/asterisk-dev.jsonl"),
+    manifest: Annotated[Path, typer.Option(help="Recordings to replay with pauses.")] =
+        ASTERISK_DEV,
     minutes: Annotated[float, typer.Option(help="Length of the real-time replay.")] = 2.0,
-    vad: Annotated[str, typer.Option(help="silero or webrtc.")] = "silero",
+    vad: Annotated[Vad | None, typer.Option(help="Pause detector (default: as voice listen).",
+                                            show_default=False)] = None,
+    decoder: RecogniserOption = None,
+    as_json: AsJson = False,
 ) -> None:
-    """Live translate pipeline latencies (endpoint -> text -> English -> first audio), partial
-    spacing, dropped blocks and peak memory over a real-time replay."""
+    """`voice listen --mode translate` over a real-time replay, with its defaults: latencies
+    (endpoint -> text -> English -> first audio), partial spacing, dropped blocks, peak memory."""
     from voice.bench import bench_pipeline as run_bench
 
     require_manifests([manifest], "asr")
-    print(json.dumps(run_bench(manifest, minutes, vad=vad)), flush=True)
+    report([run_bench(manifest, minutes, vad=vad, decoder=decoder and decoder.value)], as_json)
 
 
 @bench_app.command("batch")
 def bench_batch(
-    manifest: Annotated[Path, typer.Option(help="Recordings to translate.")] = Path(
-        "data/asr/asterisk-dev.jsonl"),
+    manifest: Annotated[Path, typer.Option(help="Recordings to translate.")] = ASTERISK_DEV,
     jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
+    as_json: AsJson = False,
 ) -> None:
     """`voice translate` speed in audio seconds per second, without and with speech output,
     with either pause detector."""
     from voice.bench import bench_batch as run_bench
 
     require_manifests([manifest], "asr")
-    for row in run_bench(manifest, jobs):
-        print(json.dumps(row), flush=True)
+    report(run_bench(manifest, jobs), as_json)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from voice.choices import Decoder
 from voice.errors import VoiceError
 
 app = typer.Typer(
@@ -27,15 +27,13 @@ bench_app = typer.Typer(no_args_is_help=True, help="Time the stages (real-time f
 app.add_typer(bench_app, name="bench")
 
 
-class Decoder(StrEnum):
-    greedy = "greedy"
-    beam = "beam"
-
-
 ModelDir = Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON lines only.")]
 DecoderOption = Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam search with "
                                                      "the word LM.")]
+RecogniserOption = Annotated[Decoder | None, typer.Option(
+    "--decoder", help="Recogniser: beam search with the word LM (the default when the model "
+                      "has one: more accurate) or greedy (faster).", show_default=False)]
 
 
 def log(message: str) -> None:

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 
-from voice.cli.common import Decoder, DecoderOption, ModelDir, app, audio_inputs, log
+from voice.choices import SpeechEngine, Vad
+from voice.cli.common import ModelDir, RecogniserOption, app, audio_inputs, log
 from voice.errors import VoiceError
 
 
@@ -19,13 +20,13 @@ from voice.errors import VoiceError
 def transcribe(
     audio: Annotated[list[Path], typer.Argument(help="Audio files (any format ffmpeg reads).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines with word times.")] = False,
-    decoder: DecoderOption = Decoder.greedy,
+    decoder: RecogniserOption = None,
     model_dir: ModelDir = None,
 ) -> None:
     """Spanish speech -> Spanish text: one line per file, or JSON with word times."""
     from voice.asr.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model_dir, decoder.value)
+    recognizer = Recognizer.load(model_dir, decoder and decoder.value)
     for path, samples in audio_inputs(audio):
         result = recognizer.recognize(samples)
         if as_json:
@@ -38,6 +39,9 @@ def transcribe(
 def intent(
     text: Annotated[str | None, typer.Argument(help="A Spanish command; none: read stdin.")] = None,
     model_dir: ModelDir = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="JSON lines: what it prints in any case (the option is part of the "
+                       "command-line contract).")] = False,
 ) -> None:
     """Spanish command -> {"text","intent","slots","confidence"} (one JSON line per command)."""
     from voice.intent.parser import IntentParser
@@ -67,9 +71,10 @@ def translate(
     jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
     resume: Annotated[bool, typer.Option(help="Skip inputs whose outputs all exist.")] = False,
     beam: Annotated[int, typer.Option(help="Translation beam size (1: greedy).")] = 5,
-    decoder: DecoderOption = Decoder.greedy,
-    vad: Annotated[str, typer.Option(help="Pause detector: webrtc (fast) or silero (better in "
-                                          "babble, about 30x slower).")] = "webrtc",
+    decoder: RecogniserOption = None,
+    vad: Annotated[Vad | None, typer.Option(
+        help="Pause detector: webrtc (the default here: fast) or silero (better in babble, "
+             "about 30x slower).", show_default=False)] = None,
 ) -> None:
     """Spanish speech -> English: JSON, TXT, SRT and VTT subtitles and English speech (WAV)
     per input, cut at pauses. A bad file is reported and the rest go on."""
@@ -80,8 +85,6 @@ def translate(
     from voice.endpoint import EndpointConfig
     from voice.models import find_model
 
-    if vad not in ("silero", "webrtc"):
-        raise VoiceError(f"--vad {vad}: use silero or webrtc")
     find_model("asr-es"), find_model("mt-es-en")
     chosen = tuple(f for f in FORMATS if f in {f.value for f in formats or []}) or FORMATS
     if out is None:
@@ -97,9 +100,10 @@ def translate(
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         bar = progress.add_task("translate", total=len(todo), rate="")
-        for path, result, error in translate_files(todo, out, BatchConfig(
-                formats=chosen, beam=beam, decoder=decoder.value,
-                endpoint=EndpointConfig(vad=vad)), jobs):
+        config = BatchConfig(formats=chosen, beam=beam, decoder=decoder and decoder.value)
+        if vad is not None:
+            config.endpoint = EndpointConfig(vad=vad)
+        for path, result, error in translate_files(todo, out, config, jobs):
             if error:
                 failed += 1
                 progress.console.print(f"voice: error: {error}", markup=False, highlight=False,
@@ -130,21 +134,24 @@ def speak(
         None,
     rate: Annotated[int, typer.Option(help="Words per minute.")] = 170,
     voice: Annotated[str | None, typer.Option(help="espeak-ng voice, e.g. en-us+f3.")] = None,
+    engine: Annotated[SpeechEngine | None, typer.Option(
+        help="espeak-ng (the default where it is installed) or pyttsx3 (the platform's own "
+             "speech).", show_default=False)] = None,
 ) -> None:
     """Text -> speech through the speaker, or into a WAV file."""
     import soundfile as sf
 
+    from voice.files import atomic_path
     from voice.tts import Speaker, play
 
     if out is not None and not out.parent.is_dir():
         raise VoiceError(f"{out}: no such folder {out.parent}")
-    speech = Speaker(lang, rate, voice).render(text)
+    speech = Speaker(lang, rate, voice, engine).render(text)
     if out is None:
         play(speech)
         return
-    tmp = out.with_name(f".{out.name}.tmp")
-    sf.write(tmp, speech.samples, speech.rate, format="WAV", subtype="PCM_16")
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        sf.write(tmp, speech.samples, speech.rate, format="WAV", subtype="PCM_16")
     log(f"voice: wrote {out} ({speech.seconds:.1f} s)")
 
 

@@ -76,7 +76,8 @@ def _train_lm(config) -> None:
     [decode] settings, tuned with this LM, are saved beside it."""
     from voice.asr.beam import DECODE_FILE
     from voice.asr.evaluate import DEV_MANIFESTS
-    from voice.asr.lm import LM_FILE, dev_transcripts, train_lm
+    from voice.asr.lm import LM_FILE
+    from voice.asr.lm_train import dev_transcripts, train_lm
     from voice.checkpoint import write_config
 
     if not config.lm.corpora:

@@ -25,6 +25,7 @@ import soxr
 from voice.audio import SAMPLE_RATE
 from voice.data.synth import peak_normalise, trim_silence
 from voice.errors import VoiceError
+from voice.files import write_atomically
 
 _C23 = "__isoc23_"  # glibc 2.38's C23 variants: the same functions for our inputs
 # The engine says only the first sentence of a text and keeps the rest for the next call, so
@@ -70,9 +71,7 @@ def patch_for_old_glibc(source: Path, target: Path) -> None:
                 entry = dynsym["sh_offset"] + index * dynsym["sh_entsize"]
                 struct.pack_into("<I", data, entry, symbol["st_name"] + len(_C23))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")  # build workers may patch at once
-    tmp.write_bytes(bytes(data))
-    tmp.replace(target)
+    write_atomically(target, bytes(data))  # build workers may patch at once
 
 
 def _version_needs(data: bytes, section, dynstr) -> dict[str, dict[str, tuple[int, ...]]]:

@@ -1,4 +1,4 @@
-"""Asterisk core prompts: one real es-MX speaker with transcripts, and English prompt texts."""
+"""Asterisk core prompts: one real es-MX speaker, and the prompt texts in en, fr, it and ru."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import re
 import subprocess
 from pathlib import Path
 
-from voice.data.system import require_file, require_program
+from voice.files import atomic_path
+from voice.system import require_file, require_program
 
 SOUNDS_ES = Path("/usr/share/asterisk/sounds/es_MX_f_Allison")
-TRANSCRIPTS = {
-    "es": Path("/usr/share/doc/asterisk-core-sounds-es/core-sounds-es.txt.gz"),
-    "en": Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz"),
-}
+DOCS = Path("/usr/share/doc")
+TRANSCRIPTS = {lang: DOCS / f"asterisk-core-sounds-{lang}" / f"core-sounds-{lang}.txt.gz"
+               for lang in ("es", "en", "fr", "it", "ru")}
 SPLITS = Path(__file__).resolve().parents[2] / "assets" / "splits"
 _ANNOTATION = re.compile(r"\[[^\]]*\]")
 
@@ -47,10 +47,9 @@ def recording(prompt_id: str) -> Path:
 def decode(source: Path, target: Path) -> None:
     """G.722 (16 kHz) -> 16-bit WAV; written to a temp name first so a kill leaves no half file."""
     ffmpeg = require_program("ffmpeg", "ffmpeg", "Decoding Asterisk G.722 prompts")
-    tmp = target.with_name(f".{target.name}.tmp.wav")
-    subprocess.run(
-        [ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-f", "g722", "-i", str(source),
-         "-ar", "16000", "-ac", "1", str(tmp)],
-        check=True,
-    )
-    tmp.replace(target)
+    with atomic_path(target, ".wav") as tmp:
+        subprocess.run(
+            [ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-f", "g722", "-i", str(source),
+             "-ar", "16000", "-ac", "1", str(tmp)],
+            check=True,
+        )

@@ -1,16 +1,26 @@
-"""Verse-aligned Bible text (Reina-Valera 1909 / King James) read through diatheke."""
+"""Verse-aligned Bible text (Reina-Valera 1909 / World English Bible) read through diatheke.
+
+The English is the World English Bible (modern English, public domain) rather than the King
+James Version, whose archaic English the translator otherwise learns to write. Text is read in
+OSIS form: the plain form of the WEB module glues words ("Godcreated") where its OSIS form has
+word elements to split at.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 
-from voice.data.system import require_program
 from voice.errors import MissingPackageError
+from voice.system import require_program
 
-MODULES = {"es": ("spaRV1909eb", "sword-text-sparv"), "en": ("engKJV2006eb", "sword-text-kjv")}
-_VERSE = re.compile(r"^\s*(.+? \d+:\d+): (.*)$")
-_STRONGS = re.compile(r"<[GH]\d+>")
+MODULES = {"es": ("spaRV1909eb", "sword-text-sparv"), "en": ("engWEB2015eb", "sword-text-web")}
+# A chapter heading ("A Psalm by David.  Psalms 3:1: ...") may precede the reference.
+_VERSE = re.compile(r"^(?:.*\s{2,})?(\S.*? \d+:\d+): (.*)$")
+_TITLE = re.compile(r"<title[^>]*>.*?</title>")
+_GLUED = re.compile(r"</w>(?=<w[ >]|\w)|(?<=\w)(?=<w[ >])")  # word elements with no space
+_TAG = re.compile(r"<[^>]*>")
 
 
 def verses(lang: str, key: str = "Genesis-Revelation") -> dict[str, str]:
@@ -18,14 +28,15 @@ def verses(lang: str, key: str = "Genesis-Revelation") -> dict[str, str]:
     module, package = MODULES[lang]
     diatheke = require_program("diatheke", "diatheke", "Reading the Bible corpus")
     result = subprocess.run(
-        [diatheke, "-b", module, "-f", "plain", "-k", key],
+        [diatheke, "-b", module, "-f", "OSIS", "-k", key],
         capture_output=True, text=True, check=False,
     )
     out: dict[str, str] = {}
     for line in result.stdout.splitlines():
-        match = _VERSE.match(line)
+        match = _VERSE.match(_TITLE.sub(" ", line))
         if match:
-            text = " ".join(_STRONGS.sub(" ", match.group(2)).split())
+            text = " ".join(html.unescape(_TAG.sub("", _GLUED.sub(lambda m: m.group() + " ", match.group(2))))
+                            .split())
             if text:
                 out[match.group(1)] = text
     if not out:

@@ -13,7 +13,7 @@ import soxr
 
 from voice.audio import SAMPLE_RATE
 from voice.data.synth import trim_silence
-from voice.data.system import require_program
+from voice.system import require_program
 
 BASE_VOICES = ("es", "es-419")
 # Whole variants kept out of training, so the synthetic dev set measures unseen voices.

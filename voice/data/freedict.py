@@ -6,7 +6,7 @@ import gzip
 import re
 from pathlib import Path
 
-from voice.data.system import require_file
+from voice.system import require_file
 
 DICT = Path("/usr/share/dictd/freedict-spa-eng.dict.dz")
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

@@ -28,59 +28,43 @@ from hassil.intents import IntentData, Intents, RangeSlotList, TextSlotList
 from home_assistant_intents import get_intents
 from num2words import num2words
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-HOME = ASSETS / "home.toml"
-VALUES = ASSETS / "intent" / "values.toml"
+from voice.intent.home import HOME, Device, Home, Named, Place
+
+VALUES = Path(__file__).resolve().parents[2] / "assets" / "intent" / "values.toml"
 _OPEN, _CLOSE = "\x01", "\x02"
 _SLOT_MARK = re.compile(f"{_OPEN}(.*?){_CLOSE}")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One nameable thing: an area, floor, device or free-text value, in both languages."""
-
-    key: str
-    es: tuple[str, ...]
-    en: str
-    domain: str = ""
-
-    def names(self, lang: str) -> tuple[str, ...]:
-        return self.es if lang == "es" else (self.en,)
-
-
 @dataclass
 class Entities:
-    """Everything a template slot can be filled with that the intent package does not ship."""
+    """Everything a template slot can be filled with that the intent package does not ship:
+    the home's areas, floors and devices (the assistant's own `Home`), plus random-home pools."""
 
-    areas: list[Entry] = field(default_factory=list)
-    floors: list[Entry] = field(default_factory=list)
-    devices: list[Entry] = field(default_factory=list)
-    wildcards: dict[str, list[Entry]] = field(default_factory=dict)
+    areas: list[Place] = field(default_factory=list)
+    floors: list[Place] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+    wildcards: dict[str, list[Named]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, home: Path = HOME, values: Path | None = VALUES) -> Entities:
+    def load(cls, home: Path | None = None, values: Path | None = VALUES) -> Entities:
         """The home file's entities, plus the random-home pools of values.toml when given."""
-        ents = cls()
-        data = tomllib.loads(home.read_text(encoding="utf-8"))
-        for kind in ("areas", "floors", "devices"):
-            for item in data.get(kind, []):
-                names = tuple(item["es"]) if isinstance(item["es"], list) else (item["es"],)
-                getattr(ents, kind).append(
-                    Entry(item["id"], names, item.get("en", names[0]), item.get("domain", ""))
-                )
+        house = Home.load(home or HOME)
+        ents = cls(list(house.areas), list(house.floors), list(house.devices))
         if values is not None:
             pools = tomllib.loads(values.read_text(encoding="utf-8"))
-            ents.areas += [_pair(p) for p in pools["areas"]]
-            ents.floors += [_pair(p) for p in pools["floors"]]
+            ents.areas += [Place(*_pair(p)) for p in pools["areas"]]
+            ents.floors += [Place(*_pair(p)) for p in pools["floors"]]
             for domain, pairs in pools["devices"].items():
-                ents.devices += [_pair(p, domain) for p in pairs]
-            ents.wildcards = {k: [_pair(p) for p in v] for k, v in pools["wildcards"].items()}
+                ents.devices += [Device(*_pair(p, domain), domain) for p in pairs]
+            ents.wildcards = {k: [Named(*_pair(p)) for p in v]
+                              for k, v in pools["wildcards"].items()}
         return ents
 
 
-def _pair(text: str, domain: str = "") -> Entry:
+def _pair(text: str, domain: str = "") -> tuple[str, tuple[str, ...], str]:
+    """(id, Spanish names, English name) of a pool entry "es|en"."""
     es, en = text.split("|")
-    return Entry(f"{domain}:{en}", (es,), en, domain)
+    return f"{domain}:{en}", (es,), en
 
 
 @dataclass(frozen=True)
@@ -225,12 +209,12 @@ class _Walk:
                 domains = self.t.domains
                 pool = [d for d in ents.devices if not domains or d.domain in domains]
             if slot in self.forced:
-                pool = [e for e in pool if e.key == self.forced[slot]]
+                pool = [e for e in pool if e.id == self.forced[slot]]
             if not pool:
                 raise _Failed
             entry = self.rng.choice(pool)
-            name = self.rng.choice(entry.names(lang))
-            return name, name, entry.key
+            name = self.rng.choice(entry.spoken(lang))
+            return name, name, entry.id
         slot_list = self.lists.get(ref.list_name)
         if isinstance(slot_list, TextSlotList):
             options = [(v, str(v.value_out)) for v in slot_list.values]
@@ -239,21 +223,26 @@ class _Walk:
             self.visit(value.text_in, parts)
             return " ".join("".join(parts).split()), value.value_out, key
         if isinstance(slot_list, RangeSlotList):
+            # A negative multiplier is a direction ("baja el volumen un 43 %" is -43): the key
+            # keeps it ("-43"), so a forced pair never turns "up" into "down".
+            down = (slot_list.multiplier or 1) < 0
             if slot in self.forced:
-                number = int(self.forced[slot])
+                if self.forced[slot].startswith("-") != down:
+                    raise _Failed
+                number = int(self.forced[slot].lstrip("-"))
             else:
                 top = min(slot_list.stop, slot_list.start + 100)
                 number = self.rng.randrange(slot_list.start, top + 1, slot_list.step)
             words = self.rng.random() < self.s.number_words
             text = num2words(number, lang=lang) if words else str(number)
             value = number * slot_list.multiplier if slot_list.multiplier else number
-            return text, value, str(number)
+            return text, value, f"-{number}" if down else str(number)
         pool = ents.wildcards.get(ref.list_name)
         if not pool:
             raise _Failed
-        entry = self._choose(slot, [(e, e.key, e.key) for e in pool])[0]
-        name = self.rng.choice(entry.names(lang))
-        return name, name, entry.key
+        entry = self._choose(slot, [(e, e.id, e.id) for e in pool])[0]
+        name = self.rng.choice(entry.spoken(lang))
+        return name, name, entry.id
 
     def command(self) -> Command:
         raw = " ".join("".join(self.parts).split())

@@ -8,19 +8,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from voice.errors import VoiceInputError
+from voice.files import atomic_path
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
     """Write rows to path via a temp file + rename; returns the number of rows."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     count = 0
-    with tmp.open("w", encoding="utf-8") as f:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
-    tmp.replace(path)
     return count
 
 

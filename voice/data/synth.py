@@ -11,8 +11,8 @@ import numpy as np
 import soundfile as sf
 
 from voice.audio import SAMPLE_RATE, save_wav
-from voice.data.system import require_program
 from voice.errors import VoiceError
+from voice.system import require_program
 
 
 def espeak_ipa(text: str, tie: bool = False) -> str:

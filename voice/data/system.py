@@ -1,23 +1,6 @@
-"""Debian packages the builders read from: find their files or say which package to install."""
+"""Kept for the corpus builders that still import it from here; the functions live in the
+runtime module `voice.system` (speech out needs them, and runtime code never imports data)."""
 
-from __future__ import annotations
+from voice.system import require_file, require_program
 
-import shutil
-from pathlib import Path
-
-from voice.errors import MissingPackageError
-
-
-def require_program(program: str, package: str, what: str) -> str:
-    """Path of an executable, or a one-line MissingPackageError naming the apt package."""
-    found = shutil.which(program)
-    if found is None:
-        raise MissingPackageError(what, package)
-    return found
-
-
-def require_file(path: str | Path, package: str, what: str) -> Path:
-    path = Path(path)
-    if not path.exists():
-        raise MissingPackageError(what, package)
-    return path
+__all__ = ["require_file", "require_program"]

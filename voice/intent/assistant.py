@@ -7,11 +7,14 @@ problem becomes a reply the user hears.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
+from voice.errors import VoiceError
 from voice.intent.actions import Context, handler, load_extensions
 from voice.intent.hass import Sorry, error
 from voice.intent.home import Home
@@ -92,3 +95,25 @@ class Assistant:
     def announcements(self) -> list[str]:
         """What to say about the timers that finished since the last call."""
         return [announcement(t) for t in self.timers.due()]
+
+    @contextmanager
+    def announcing(self, say: Callable[[str], None], every: float = 1.0) -> Iterator[None]:
+        """While the block runs, say each finished timer once (checked every second, on a
+        thread of its own); a failure to say one is logged and the announcer goes on."""
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(every):
+                for message in self.announcements():
+                    try:
+                        say(message)
+                    except VoiceError as failure:
+                        log.warning("voice: error: %s", failure)
+
+        announcer = threading.Thread(target=poll, daemon=True)
+        announcer.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            announcer.join()

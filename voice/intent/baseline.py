@@ -14,19 +14,21 @@ from hassil.expression import TextChunk
 from hassil.intents import Intents, TextSlotList, TextSlotValue
 from hassil.recognize import recognize_best
 
-from voice.data.homeassistant import CommandSampler, Entities, Entry
+from voice.data.homeassistant import CommandSampler, Entities
 from voice.intent.data import tokenize
+from voice.intent.home import Device, Named
 
 
-def _values(entries: list[Entry], with_domain: bool = False) -> list[TextSlotValue]:
+def _values(entries: list[Named]) -> list[TextSlotValue]:
     """One hassil value per Spanish name (aliases included), spoken name in and out; device
     names carry their domain as context, as Home Assistant exposes its entities."""
     out, seen = [], set()
     for entry in entries:
-        context = {"domain": entry.domain} if with_domain and entry.domain else None
-        for name in entry.es:
-            if (name, entry.domain) not in seen:
-                seen.add((name, entry.domain))
+        domain = entry.domain if isinstance(entry, Device) else ""
+        context = {"domain": domain} if domain else None
+        for name in entry.names:
+            if (name, domain) not in seen:
+                seen.add((name, domain))
                 out.append(TextSlotValue(TextChunk(name), name, context=context))
     return out
 
@@ -37,7 +39,7 @@ def slot_lists(entities: Entities) -> dict[str, TextSlotList]:
     return {
         "area": TextSlotList(name="area", values=_values(entities.areas)),
         "floor": TextSlotList(name="floor", values=_values(entities.floors)),
-        "name": TextSlotList(name="name", values=_values(entities.devices, with_domain=True)),
+        "name": TextSlotList(name="name", values=_values(entities.devices)),
     }
 
 
@@ -52,7 +54,7 @@ class HassilParser:
         self.lists = slot_lists(entities)
         # Home Assistant tells hassil which area the voice satellite is in; the templates that
         # act "here" ("enciende la luz") require it. Only fills a slot, never tags a word.
-        area = satellite_area or (entities.areas[0].es[0] if entities.areas else None)
+        area = satellite_area or (entities.areas[0].name if entities.areas else None)
         self.context: dict[str, Any] = {"area": {"value": area}} if area else {}
 
     def label(self, words: list[str]) -> tuple[str, float, list[str]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from voice.checkpoint import CONFIG
+from voice.checkpoint import CONFIG, write_config
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -35,9 +35,7 @@ def calibration_error(confidence: list[float], correct: list[bool], bins: int = 
 
 
 def save_temperature(model_dir: str | Path, temperature: float) -> None:
-    path = Path(model_dir) / CONFIG
-    config = json.loads(path.read_text())
-    config["temperature"] = temperature
-    tmp = path.with_name(f".{CONFIG}.tmp")
-    tmp.write_text(json.dumps(config, indent=2, ensure_ascii=False))
-    tmp.replace(path)
+    """Record the temperature in the model's config, where `IntentParser.load` reads it."""
+    model_dir = Path(model_dir)
+    config = json.loads((model_dir / CONFIG).read_text())
+    write_config(model_dir, {**config, "temperature": temperature})

@@ -22,6 +22,18 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     return [(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
+def spans(tags: list[str]) -> set[tuple[int, int, str]]:
+    """(start, end, slot) word spans of a BIO sequence."""
+    out, start, name = set(), None, None
+    for i, tag in enumerate([*tags, "O"]):
+        if start is not None and not (tag.startswith("I-") and tag[2:] == name):
+            out.add((start, i, name))
+            start = None
+        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
+            start, name = i, tag[2:]
+    return out
+
+
 def bio_tags(row: dict) -> tuple[list[str], list[str]]:
     """Words of a labelled command and one BIO tag per word, from the slot character spans."""
     words, tags = [], []

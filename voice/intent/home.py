@@ -9,12 +9,14 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from importlib.resources import files
 from pathlib import Path
 
-from voice.data.homeassistant import HOME
+from voice.errors import VoiceError
 from voice.intent.hass import Sorry, spoken_list
 from voice.text import fold_accents
 
+HOME = files("voice.intent") / "home.toml"  # the example home, installed with the package
 MATCH = 0.8  # SequenceMatcher ratio a spoken name needs to count as a device or area name
 _LEADING = {"el", "la", "los", "las", "mi", "mis"}
 _LINKS = {"de", "del", "en"}  # "luz de la cocina": what joins a device word to an area
@@ -55,33 +57,42 @@ class Ambiguous(Sorry):
 
 
 @dataclass(frozen=True)
-class Place:
-    """A floor or an area; areas know their floor."""
+class Named:
+    """Anything a command can name: Spanish names (the first is the one spoken back, the
+    rest are aliases) and the English name."""
 
     id: str
     names: tuple[str, ...]
-    floor: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.names[0]
-
-
-@dataclass(frozen=True)
-class Device:
-    id: str
-    names: tuple[str, ...]
-    domain: str
-    area: str | None = None
     en: str = ""
 
     @property
     def name(self) -> str:
         return self.names[0]
 
+    def spoken(self, lang: str) -> tuple[str, ...]:
+        """The names a speaker of lang uses: the Spanish aliases, or the English name."""
+        return self.names if lang == "es" else (self.en or self.name,)
+
+
+@dataclass(frozen=True)
+class Place(Named):
+    """A floor or an area; areas know their floor."""
+
+    floor: str | None = None
+
+
+@dataclass(frozen=True)
+class Device(Named):
+    domain: str = ""
+    area: str | None = None
+
 
 def _names(item: dict) -> tuple[str, ...]:
     return tuple(item["es"]) if isinstance(item["es"], list) else (item["es"],)
+
+
+def _english(item: dict) -> str:
+    return item.get("en") or _names(item)[0]
 
 
 def _exact(text: str, candidates: Iterable[Place | Device]) -> list:
@@ -113,15 +124,25 @@ class Home:
     modules: list[str] = field(default_factory=list)  # [assistant] modules: user actions
 
     @classmethod
-    def load(cls, path: str | Path = HOME) -> Home:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(
-            floors=[Place(f["id"], _names(f)) for f in data.get("floors", [])],
-            areas=[Place(a["id"], _names(a), a.get("floor")) for a in data.get("areas", [])],
-            devices=[Device(d["id"], _names(d), d["domain"], d.get("area"), d.get("en", ""))
-                     for d in data.get("devices", [])],
-            modules=list(data.get("assistant", {}).get("modules", [])),
-        )
+    def load(cls, path: str | Path | None = None) -> Home:
+        """The home file at path (default: the example home shipped with the package)."""
+        where = Path(path) if path else HOME
+        try:
+            data = tomllib.loads(where.read_text(encoding="utf-8"))
+            return cls(
+                floors=[Place(f["id"], _names(f), _english(f)) for f in data.get("floors", [])],
+                areas=[Place(a["id"], _names(a), _english(a), a.get("floor"))
+                       for a in data.get("areas", [])],
+                devices=[Device(d["id"], _names(d), _english(d), d["domain"], d.get("area"))
+                         for d in data.get("devices", [])],
+                modules=list(data.get("assistant", {}).get("modules", [])),
+            )
+        except FileNotFoundError:
+            raise VoiceError(f"{where}: no such home file") from None
+        except tomllib.TOMLDecodeError as error:
+            raise VoiceError(f"{where}: not valid TOML ({error})") from None
+        except KeyError as error:
+            raise VoiceError(f"{where}: an entry has no {error.args[0]!r}") from None
 
     def _places(self, area: str | None, floor: str | None) -> set[str] | None:
         """Ids of the areas a command is limited to; None for the whole home."""

@@ -8,9 +8,8 @@ from pathlib import Path
 import torch
 
 from voice.checkpoint import load_model
-from voice.intent.data import Vocab, Vocabs, tokenize
+from voice.intent.data import Vocab, Vocabs, spans, tokenize
 from voice.intent.model import IntentModelConfig, IntentNet
-from voice.intent.task import spans
 from voice.models import find_model
 
 

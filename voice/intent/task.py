@@ -12,7 +12,7 @@ from torch import nn
 
 from voice.checkpoint import save_model
 from voice.data.manifest import read_jsonl
-from voice.intent.data import IntentBatch, Vocab, Vocabs, bio_tags, recogniser_style
+from voice.intent.data import IntentBatch, Vocab, Vocabs, bio_tags, recogniser_style, spans
 from voice.intent.model import IntentModelConfig, IntentNet
 from voice.train import TrainConfig, to_device
 
@@ -33,18 +33,6 @@ class IntentRecipe:
     data: IntentDataConfig = field(default_factory=IntentDataConfig)
     model: IntentModelConfig = field(default_factory=IntentModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-
-
-def spans(tags: list[str]) -> set[tuple[int, int, str]]:
-    """(start, end, slot) word spans of a BIO sequence."""
-    out, start, name = set(), None, None
-    for i, tag in enumerate([*tags, "O"]):
-        if start is not None and not (tag.startswith("I-") and tag[2:] == name):
-            out.add((start, i, name))
-            start = None
-        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
-            start, name = i, tag[2:]
-    return out
 
 
 def scores(gold: list[Example], predicted: list[tuple[str, list[str]]]) -> dict[str, float]:

@@ -1,0 +1,62 @@
+"""Runtime code never imports training or corpus-building code: each command that users run
+is run for real in a fresh interpreter, which then lists what it imported."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import needs
+
+SAMPLE = "assets/samples/conf-waitforleader.wav"
+# At exit (the command's own sys.exit included), name every training or corpus module loaded.
+PROBE = """
+import atexit, json, os, sys
+def report():
+    bad = sorted(m for m in sys.modules if m in ("voice.train", "voice.data")
+                 or m.startswith(("voice.train.", "voice.data.", "voice.asr.lm_train")))
+    print("IMPORTED " + json.dumps(bad), file=sys.stderr, flush=True)
+atexit.register(report)
+sys.argv = ["voice", *sys.argv[1:]]
+from voice.cli import main
+main()
+"""
+
+COMMANDS = {
+    "transcribe": ["transcribe", SAMPLE],
+    "translate": ["translate", SAMPLE],
+    "translate-text": ["translate-text", "buenos días"],
+    "intent": ["intent", "enciende la luz de la cocina"],
+    "assistant": ["assistant", "--no-speak"],
+    "listen-translate": ["listen", "--mode", "translate", "--input", SAMPLE, "--no-speak"],
+    "listen-assistant": ["listen", "--mode", "assistant", "--input", SAMPLE, "--no-speak"],
+}
+
+
+def _imported(args: list[str], tmp_path, stdin: str = "", before: str = "") -> list[str]:
+    result = subprocess.run([sys.executable, "-c", before + PROBE, *args], capture_output=True,
+                            text=True, input=stdin, timeout=300,
+                            env={**os.environ, "VOICE_STATE": str(tmp_path / "state.sqlite3")})
+    assert result.returncode == 0, result.stderr
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("IMPORTED ")]
+    return json.loads(line.removeprefix("IMPORTED "))
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_runtime_command_loads_no_training_or_corpus_code(name, tmp_path):
+    stdin = "apaga la luz de la cocina\n" if name == "assistant" else ""
+    assert _imported(COMMANDS[name], tmp_path, stdin) == []
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_speak_loads_no_corpus_code(tmp_path):
+    assert _imported(["speak", "hello", "--out", str(tmp_path / "hello.wav")], tmp_path) == []
+    assert (tmp_path / "hello.wav").stat().st_size > 1000
+
+
+def test_the_probe_catches_a_corpus_import(tmp_path):
+    """The check can fail: a process that loads corpus code is caught."""
+    loaded = _imported(["--help"], tmp_path, before="import voice.data.manifest")
+    assert "voice.data.manifest" in loaded
