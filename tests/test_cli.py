@@ -70,3 +70,56 @@ def test_train_lm_writes_the_lm_and_its_beam_settings_beside_the_model(tmp_path)
     assert "radio" not in lm.uni and "luz" in lm.uni  # the dev sentence is left out
     report = json.loads(result.stdout)
     assert report["dev_oov_percent"][str(dev)] == 33.3  # "radio" is not in the LM
+
+
+def test_transcribe_without_the_lm_falls_back_to_greedy_with_a_note(tmp_path):
+    """Beam + LM is the default; a model folder without its LM still transcribes (greedy),
+    saying so on one line, while an explicit --decoder beam is a one-line error."""
+    model = tmp_path / "asr-es"
+    model.mkdir()
+    for name in ("model.safetensors", "config.json"):
+        (model / name).symlink_to(Path("models/asr-es", name).resolve())
+    sample = "assets/samples/conf-waitforleader.wav"
+    default = run("transcribe", sample, "--model-dir", str(model))
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == run("transcribe", sample, "--decoder", "greedy").stdout.strip()
+    [note] = default.stderr.strip().splitlines()
+    assert "lm.json.gz" in note and "greedy" in note
+    asked = run("transcribe", sample, "--model-dir", str(model), "--decoder", "beam")
+    assert asked.returncode == 2 and "Traceback" not in asked.stderr
+    assert len(asked.stderr.strip().splitlines()) == 1 and "voice train lm" in asked.stderr
+
+
+def test_installed_package_without_models_names_voice_models(tmp_path, monkeypatch):
+    """Outside a checkout there is no models/: the error says to set VOICE_MODELS."""
+    import voice.models
+    from voice.errors import VoiceError
+
+    monkeypatch.delenv("VOICE_MODELS", raising=False)
+    monkeypatch.setattr(voice.models, "CHECKOUT", tmp_path)
+    monkeypatch.setattr(voice.models, "REPO_MODELS", tmp_path / "models")
+    try:
+        voice.models.find_model("asr-es")
+    except VoiceError as error:
+        assert "VOICE_MODELS" in str(error)
+    else:
+        raise AssertionError("no error without a models folder")
+    monkeypatch.setenv("VOICE_MODELS", "models")
+    assert voice.models.find_model("asr-es") == Path("models/asr-es")
+
+
+def test_intent_accepts_json_as_the_contract_says():
+    result = run("intent", "--json", "apaga la luz de la cocina")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["intent"] == "HassTurnOff"
+
+
+def test_translate_without_out_takes_two_inputs_sharing_a_name(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.wav").symlink_to(
+            Path("assets/samples/conf-waitforleader.wav").resolve())
+    result = run("translate", str(tmp_path / "a/x.wav"), str(tmp_path / "b/x.wav"), "--beam", "1")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["file"] for line in result.stdout.splitlines()] == [
+        str(tmp_path / "a/x.wav"), str(tmp_path / "b/x.wav")]
