@@ -4,11 +4,14 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 VOICE := $(VENV)/bin/voice
 # Runtime: speech out, microphone, audio decoding. Data: the corpora `voice data build` reads.
+# asterisk-core-sounds-{fr,it,ru} hold the prompt texts; -fr conflicts with
+# asterisk-prompt-fr-armelle, which ships none.
 RUNTIME_PACKAGES := espeak-ng libportaudio2 libsndfile1 ffmpeg sox
 DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-core-sounds-en \
 	diatheke sword-text-sparv sword-text-kjv dict-freedict-spa-eng apertium-eng-spa \
 	drascula drascula-spanish asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav \
-	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-prompt-fr-armelle \
+	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-core-sounds-fr \
+	asterisk-core-sounds-it asterisk-core-sounds-ru \
 	asterisk-prompt-it-menardi-wav sword-text-web fillets-ng-data
 PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES)
 

@@ -28,37 +28,57 @@ class Batch:
     features: torch.Tensor  # (B, T, n_mels)
     lengths: torch.Tensor  # (B,)
     targets: torch.Tensor  # (sum of target lengths,)
-    target_lengths: torch.Tensor  # (B,)
+    target_lengths: torch.Tensor  # (B,); 0 = no character target (another language)
+    phones: torch.Tensor | None = None  # phone ids as targets, when the model has a phone head
+    phone_lengths: torch.Tensor | None = None
 
     @property
     def frames(self) -> int:
         return int(self.lengths.sum())
 
 
-def collate(feats: list[torch.Tensor], targets: list[list[int]]) -> Batch:
+def _flat(targets: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    return (torch.tensor([t for ts in targets for t in ts], dtype=torch.long),
+            torch.tensor([len(t) for t in targets]))
+
+
+def collate(feats: list[torch.Tensor], targets: list[list[int]],
+            phones: list[list[int]] | None = None) -> Batch:
     """Pad with silence: the model runs unpacked, so padding must look like trailing quiet."""
     lengths = torch.tensor([len(f) for f in feats])
     padded = torch.full((len(feats), int(lengths.max()), feats[0].shape[1]), SILENCE)
     for i, f in enumerate(feats):
         padded[i, : len(f)] = f
-    return Batch(padded, lengths, torch.tensor([t for ts in targets for t in ts], dtype=torch.long),
-                 torch.tensor([len(t) for t in targets]))
+    return Batch(padded, lengths, *_flat(targets), *(_flat(phones) if phones else (None, None)))
+
+
+def fits(frames: int, target: int) -> bool:
+    """CTC needs at least one output frame per symbol (plus slack for repeats)."""
+    return 0 < target and Subsample.out_frames(frames * 85 // 100) > target * 1.1
 
 
 class AsrBatches:
-    """Epochs of batches over several feature sets, each repeated its own number of times."""
+    """Epochs of batches over several feature sets, each repeated its own number of times.
+
+    phones (per set, per utterance: language and phone ids) is given when the model has a phone
+    head: then utterances in other languages train it alone, with no character target."""
 
     def __init__(self, sets: list[FeatureSet], repeat: list[int], config: AsrDataConfig,
-                 augment_config: AugmentConfig | None, vocab: CharVocab, seed: int = 0) -> None:
+                 augment_config: AugmentConfig | None, vocab: CharVocab, seed: int = 0,
+                 phones: list[list[tuple[str, list[int]]]] | None = None) -> None:
         self.sets, self.config, self.augment = sets, config, augment_config
         self.seed = seed
         self.targets = [[vocab.encode(t) for t in s.texts] for s in sets]
+        self.phones = None if phones is None else [[ids for _, ids in p] for p in phones]
+        if phones is not None:
+            self.targets = [[t if lang == "es" else [] for t, (lang, _) in zip(ts, p, strict=True)]
+                            for ts, p in zip(self.targets, phones, strict=True)]
         self.items: list[tuple[int, int, int]] = []  # (set, index, frames)
         for k, (s, times) in enumerate(zip(sets, repeat, strict=True)):
             for i, frames in enumerate(s.lengths()):
-                target = len(self.targets[k][i])
-                # CTC needs at least one output frame per character (plus slack for repeats)
-                ok = 0 < target and Subsample.out_frames(int(frames) * 85 // 100) > target * 1.1
+                ok = fits(int(frames), len(self.targets[k][i])) or (
+                    self.phones is not None and not self.targets[k][i]
+                    and fits(int(frames), len(self.phones[k][i])))
                 if ok and frames <= config.max_seconds * 100:
                     self.items += [(k, i, int(frames))] * times
 
@@ -97,4 +117,5 @@ class AsrBatches:
         if self.augment is not None:
             others = feats[1:] + feats[:1]
             feats = [augment(f, self.augment, o) for f, o in zip(feats, others, strict=True)]
-        return collate(feats, [self.targets[k][i] for k, i, _ in batch])
+        phones = None if self.phones is None else [self.phones[k][i] for k, i, _ in batch]
+        return collate(feats, [self.targets[k][i] for k, i, _ in batch], phones)

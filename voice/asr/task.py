@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jiwer
 import numpy as np
 import torch
 from torch import nn
 
+from voice.asr import phones
 from voice.asr.augment import AugmentConfig
 from voice.asr.beam import BeamConfig
 from voice.asr.data import AsrBatches, AsrDataConfig, Batch, collate
-from voice.asr.decode import greedy
+from voice.asr.decode import collapse, greedy
 from voice.asr.features import FeatureSet
 from voice.asr.lm import LmConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer
@@ -24,9 +27,15 @@ from voice.train import TrainConfig, to_device
 
 
 @dataclass
+class PhoneConfig:
+    weight: float = 0.0  # loss weight of the auxiliary phone CTC head; 0 = no phone head
+
+
+@dataclass
 class AsrRecipe:
     data: AsrDataConfig = field(default_factory=AsrDataConfig)
     model: AsrModelConfig = field(default_factory=AsrModelConfig)
+    phones: PhoneConfig = field(default_factory=PhoneConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     lm: LmConfig = field(default_factory=LmConfig)
@@ -38,14 +47,24 @@ class AsrTask:
         self.recipe = recipe
         self.vocab = CharVocab()
         recipe.model.vocab = len(self.vocab)
+        recipe.model.phone_vocab = phones.vocab_size() if recipe.phones.weight else 0
         self.model = CtcRecognizer(recipe.model)
         train_sets = [FeatureSet.load(m) for m in recipe.data.train]
         self.dev_sets = [FeatureSet.load(m) for m in recipe.data.dev]
         self._normalisation(train_sets)
         repeat = recipe.data.repeat or [1] * len(train_sets)
         self.data = AsrBatches(train_sets, repeat, recipe.data, recipe.augment, self.vocab,
-                               recipe.train.seed)
+                               recipe.train.seed, self._phones(recipe.data.train))
+        self.dev_phones = self._phones(recipe.data.dev)
         self.ctc = nn.CTCLoss(blank=CharVocab.BLANK, zero_infinity=True)
+        self.ctc_each = nn.CTCLoss(blank=0, reduction="none", zero_infinity=True)
+
+    def _phones(self, manifests: list[str]) -> list[list[tuple[str, list[int]]]] | None:
+        """Language and phone ids of every utterance, when the model has a phone head."""
+        if not self.recipe.phones.weight:
+            return None
+        return [[(lang, phones.encode(ps)) for lang, ps in phones.manifest_phones(m)]
+                for m in manifests]
 
     def _normalisation(self, sets: list[FeatureSet]) -> None:
         """Global per-bin mean/std from a sample of training frames (streaming-friendly)."""
@@ -64,28 +83,65 @@ class AsrTask:
         return self.data.steps_per_epoch(world)
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
-        log_probs, lengths = model(batch.features, batch.lengths)
-        loss = self.ctc(log_probs.transpose(0, 1), batch.targets, lengths, batch.target_lengths)
-        return loss, batch.frames
+        if batch.phones is None:
+            log_probs, lengths = model(batch.features, batch.lengths)
+            loss = self.ctc(log_probs.transpose(0, 1), batch.targets, lengths,
+                            batch.target_lengths)
+            return loss, batch.frames
+        log_probs, lengths, phone_log_probs = model(batch.features, batch.lengths, phones=True)
+        chars = self._mean_ctc(log_probs, batch.targets, lengths, batch.target_lengths)
+        phone = self._mean_ctc(phone_log_probs, batch.phones, lengths, batch.phone_lengths)
+        return chars + self.recipe.phones.weight * phone, batch.frames
 
-    def transcribe_set(self, model: nn.Module, features: FeatureSet) -> list[str]:
+    def _mean_ctc(self, log_probs: torch.Tensor, targets: torch.Tensor, lengths: torch.Tensor,
+                  target_lengths: torch.Tensor) -> torch.Tensor:
+        """CTCLoss's 'mean' over the utterances that have a target (length > 0) only."""
+        losses = self.ctc_each(log_probs.transpose(0, 1), targets, lengths, target_lengths)
+        has = (target_lengths > 0).to(losses.dtype)
+        return (losses / target_lengths.clamp(min=1) * has).sum() / has.sum().clamp(min=1)
+
+    def _outputs(self, model: nn.Module, features: FeatureSet,
+                 phone_head: bool = False) -> Iterator[tuple[int, torch.Tensor, int]]:
+        """(utterance, log-probs, frames) of every utterance of a set, from the character
+        head or the phone head, in batches of similar lengths."""
         order = np.argsort(features.lengths())
-        texts: list[str] = [""] * len(features)
         for start in range(0, len(order), 32):
             chunk = order[start:start + 32]
             batch = to_device(collate([torch.from_numpy(features[i].astype(np.float32))
                                        for i in chunk], [[] for _ in chunk]),
                               next(model.parameters()).device)
-            log_probs, lengths = model(batch.features, batch.lengths)
-            for i, text in zip(chunk, greedy(log_probs.cpu(), lengths, self.vocab), strict=True):
-                texts[i] = text
+            out = model(batch.features, batch.lengths, phones=phone_head)
+            log_probs = out[2] if phone_head else out[0]
+            for b, i in enumerate(chunk):
+                yield int(i), log_probs[b].cpu(), int(out[1][b])
+
+    def transcribe_set(self, model: nn.Module, features: FeatureSet) -> list[str]:
+        texts: list[str] = [""] * len(features)
+        for i, log_probs, frames in self._outputs(model, features):
+            texts[i] = greedy(log_probs[None], torch.tensor([frames]), self.vocab)[0]
         return texts
 
+    def phone_error_rate(self, model: nn.Module, features: FeatureSet,
+                         targets: list[tuple[str, list[int]]]) -> float:
+        """Percent phone errors of the phone head's best path (utterances with phones)."""
+        refs, hyps = [], []
+        for i, log_probs, frames in self._outputs(model, features, phone_head=True):
+            if targets[i][1]:
+                refs.append(" ".join(map(str, targets[i][1])))
+                hyps.append(" ".join(map(str, collapse(log_probs[:frames].argmax(-1).tolist()))))
+        return 100 * jiwer.wer(refs, hyps) if refs else 0.0
+
     def evaluate(self, model: nn.Module) -> dict[str, float]:
+        """WER and CER of the Spanish dev sets (their mean WER is the score); with a phone
+        head also every set's phone error rate, and sets in other languages only that."""
         metrics: dict[str, float] = {}
-        for dev in self.dev_sets:
-            rates = error_rates(dev.texts, self.transcribe_set(model, dev))
-            metrics.update({f"{dev.name}_{k}": round(v, 2) for k, v in rates.items()})
+        for n, dev in enumerate(self.dev_sets):
+            targets = self.dev_phones[n] if self.dev_phones is not None else None
+            if targets is None or any(lang == "es" for lang, _ in targets):
+                rates = error_rates(dev.texts, self.transcribe_set(model, dev))
+                metrics.update({f"{dev.name}_{k}": round(v, 2) for k, v in rates.items()})
+            if targets is not None:
+                metrics[f"{dev.name}_per"] = round(self.phone_error_rate(model, dev, targets), 2)
         wers = [v for k, v in metrics.items() if k.endswith("_wer")]
         metrics["score"] = -float(np.mean(wers))
         return metrics
