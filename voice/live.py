@@ -56,6 +56,8 @@ def live_pipeline(mode: Mode, config: LiveConfig | None = None, decoder: str | N
     """The pipeline for mode; decoder None: the recogniser's best (beam when it has its LM).
     The assistant mode makes the default assistant unless one is given."""
     config = config or LiveConfig()
+    # the recogniser first: what its beam decoder frees after building is reused by the rest
+    recognizer = Recognizer.load(None, decoder)
     respond = None
     if mode is Mode.translate:
         from voice.mt.translator import Translator
@@ -63,5 +65,4 @@ def live_pipeline(mode: Mode, config: LiveConfig | None = None, decoder: str | N
         respond = translating(Translator.load(), config.beam)
     elif mode is Mode.assistant:
         respond = assisting(assistant or make_assistant())
-    return LivePipeline(Recognizer.load(None, decoder), config, respond, speaker, play,
-                        on_partial, on_result)
+    return LivePipeline(recognizer, config, respond, speaker, play, on_partial, on_result)

@@ -75,6 +75,8 @@ class BeamDecoder:
             lm_dict=str(folder / "words.txt"), beam_size=self.config.beam_size,
             lm_weight=self.config.lm_weight, word_score=self.config.word_score,
             blank_token="<blank>", sil_token="|", unk_word=UNK)
+        # building the trie scored every word from the start state: those states are dead
+        self.adapter.memo.clear()
 
     def decode(self, log_probs: torch.Tensor) -> str:
         """(T, V) log-probabilities of one utterance -> best word sequence."""
