@@ -8,11 +8,11 @@ VOICE := $(VENV)/bin/voice
 # asterisk-prompt-fr-armelle, which ships none.
 RUNTIME_PACKAGES := espeak-ng libportaudio2 libsndfile1 ffmpeg sox
 DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-core-sounds-en \
-	diatheke sword-text-sparv sword-text-kjv dict-freedict-spa-eng apertium-eng-spa \
+	diatheke sword-text-sparv sword-text-web dict-freedict-spa-eng apertium-eng-spa \
 	drascula drascula-spanish asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav \
 	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-core-sounds-fr \
 	asterisk-core-sounds-it asterisk-core-sounds-ru \
-	asterisk-prompt-it-menardi-wav sword-text-web fillets-ng-data
+	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es
 PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES)
 
 .PHONY: demo test system-packages lint

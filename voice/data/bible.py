@@ -35,8 +35,8 @@ def verses(lang: str, key: str = "Genesis-Revelation") -> dict[str, str]:
     for line in result.stdout.splitlines():
         match = _VERSE.match(_TITLE.sub(" ", line))
         if match:
-            text = " ".join(html.unescape(_TAG.sub("", _GLUED.sub(lambda m: m.group() + " ", match.group(2))))
-                            .split())
+            spaced = _GLUED.sub(lambda m: m.group() + " ", match.group(2))
+            text = " ".join(html.unescape(_TAG.sub("", spaced)).split())
             if text:
                 out[match.group(1)] = text
     if not out:

@@ -25,8 +25,9 @@ def home_names() -> list[str]:
 
 def evaluate(translator: Translator, manifest: Path, beam: int = 5,
              baseline: bool = False) -> Iterator[dict]:
-    """Rows: per source (asterisk, homeassistant, bible), clean then recogniser-style input
-    (lowercase, no punctuation or accents, numbers as words), ours then Apertium."""
+    """Rows: per dev set (the `source` of the rows: asterisk, bible, commands, conversation,
+    software), clean then recogniser-style input (lowercase, no punctuation or accents,
+    numbers as words), ours then Apertium."""
     by_source: dict[str, list[dict]] = {}
     for row in read_jsonl(manifest):
         by_source.setdefault(row.get("source", manifest.stem), []).append(row)

@@ -30,18 +30,19 @@ def numbers_kept(hypotheses: list[str], references: list[str]) -> float:
     return round(100 * kept / max(1, total), 2)
 
 
-def apertium(sentences: list[str]) -> list[str]:
-    """Rule-based translations from `apertium spa-eng` (unknown words unmarked)."""
+def apertium(sentences: list[str], pair: str = "spa-eng") -> list[str]:
+    """Rule-based translations from `apertium <pair>` (unknown words unmarked), one call for
+    all sentences: one line in, one line out."""
     try:
-        done = subprocess.run(["apertium", "-u", "spa-eng"], input="\n".join(sentences),
+        done = subprocess.run(["apertium", "-u", pair], input="\n".join(sentences),
                               capture_output=True, text=True, check=True)
     except FileNotFoundError:
         raise VoiceError("apertium is not installed: apt-get install apertium-eng-spa") from None
     except subprocess.CalledProcessError as error:
-        raise VoiceError(f"apertium spa-eng failed: {error.stderr.strip()[:200]}") from None
+        raise VoiceError(f"apertium {pair} failed: {error.stderr.strip()[:200]}") from None
     lines = done.stdout.split("\n")
     if len(lines) < len(sentences):
-        raise VoiceError("apertium spa-eng returned fewer lines than it was given")
+        raise VoiceError(f"apertium {pair} returned fewer lines than it was given")
     return [line.strip() for line in lines[: len(sentences)]]
 
 

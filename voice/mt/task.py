@@ -16,7 +16,7 @@ from voice.data.manifest import read_jsonl
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
-from voice.mt.tokenizer import BOS, EOS, PAD, Tokenizer
+from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
 from voice.mt.translator import MAX_SOURCE, TOKENIZER, Translator
 from voice.train import TrainConfig
 
@@ -79,10 +79,12 @@ class MtTask:
         encoded = [self.tokenizer.encode(list(column)) for column in zip(*sources, strict=True)]
         encoded_targets = self.tokenizer.encode(targets)
         self.train: list[tuple[list[list[int]], list[int]]] = []
+        bt = [self.tokenizer.piece_id(BT)]  # marks synthetic sources: the model can weigh them
         for i, row in enumerate(rows):
             copies = d.repeat.get(row.get("source", ""), 1.0)
             copies = int(copies) + ((i * 0.6180339887) % 1 < copies % 1)  # fraction: a fixed subset
-            variants = [column[i][: MAX_SOURCE - 1] + [EOS] for column in encoded]
+            tag = bt if row.get("bt") else []
+            variants = [tag + column[i][: MAX_SOURCE - 1 - len(tag)] + [EOS] for column in encoded]
             target = encoded_targets[i]
             if len(variants[0]) + len(target) <= d.max_length and target:
                 self.train += [(variants, target)] * copies

@@ -11,7 +11,8 @@ import sentencepiece as spm
 from voice.mt.placeholders import MAX_PLACEHOLDERS
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
-SYMBOLS = [f"<n{i}>" for i in range(MAX_PLACEHOLDERS)]  # number placeholders, never split
+BT = "<bt>"  # leads a back-translated (synthetic) source in training; never given when translating
+SYMBOLS = [f"<n{i}>" for i in range(MAX_PLACEHOLDERS)] + [BT]  # never split
 
 
 class Tokenizer:
@@ -37,6 +38,10 @@ class Tokenizer:
 
     def save(self, path: str | Path) -> None:
         Path(path).write_bytes(self.model)
+
+    def piece_id(self, piece: str) -> int:
+        """Id of a user-defined symbol such as BT; an older model without it has UNK there."""
+        return self.sp.piece_to_id(piece)
 
     def __len__(self) -> int:
         return self.sp.get_piece_size()

@@ -1,0 +1,218 @@
+"""The translator's corpus readers on tiny fixtures, and the split guarantees of `build`."""
+
+import json
+import struct
+import subprocess
+import zipfile
+
+import pytest
+
+from tests.conftest import needs
+from voice.data import drascula, drascula_pairs, fillets, ha_strings, libreoffice, mt
+from voice.data.backtranslate import back_translate
+from voice.data.ui_strings import clean_pair
+from voice.errors import VoiceError
+
+
+def test_ui_strings_keep_matching_placeholders_and_drop_markup():
+    assert clean_pair("_Guardar ~todo", "~Save _all") == ("Guardar todo", "Save all")
+    filled = clean_pair("Encender {entity_name}", "Turn on {entity_name}")
+    assert filled and filled[0].split()[-1] == filled[1].split()[-1] != "{entity_name}"
+    assert clean_pair("Apagar {name}", "Turn off {entity_name}") is None
+    assert clean_pair("Ver <b>esto</b>", "See <b>this</b>") is None
+    assert clean_pair("{a} {b}", "{a} {b}") is None  # nothing but placeholders
+    assert clean_pair("Hola " * 60, "Hello " * 60) is None
+    assert clean_pair("OK", "OK") is None  # untranslated
+
+
+def _wheel(path, tables):
+    with zipfile.ZipFile(path, "w") as wheel:
+        for (component, lang), tree in tables.items():
+            name = f"homeassistant/components/{component}/translations/{lang}.json"
+            wheel.writestr(name, json.dumps(tree))
+
+
+def test_home_assistant_strings_align_by_key_path(tmp_path):
+    path = tmp_path / "homeassistant-2024.1.0-py3-none-any.whl"
+    _wheel(path, {
+        ("light", "en"): {"state": {"on": "On", "off": "Off"}, "title": "Light",
+                          "extra": "Only English here"},
+        ("light", "es"): {"state": {"on": "Encendido", "off": "Apagado"}, "title": "Luz"},
+        ("fan", "en"): {"error": {"x": "Failed to connect to {host}"}},
+        ("fan", "es"): {"error": {"x": "No se pudo conectar a {servidor}"}},
+        ("fan", "de"): {"error": {"x": "Verbindung fehlgeschlagen"}},
+    })
+    assert ha_strings.wheel(tmp_path) == path  # a cached wheel is used, pip is not run
+    assert sorted(ha_strings.pairs(path)) == [
+        ("light", "Apagado", "Off"), ("light", "Encendido", "On"), ("light", "Luz", "Light")]
+    assert list(ha_strings.english_only(path)) == ["Only English here"]
+
+
+def test_home_assistant_wheel_download_failure_is_one_line(tmp_path, monkeypatch):
+    failed = subprocess.CompletedProcess([], 1, "", "ERROR: No matching distribution found\n")
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: failed)
+    with pytest.raises(VoiceError, match="pip could not download the homeassistant wheel"):
+        ha_strings.wheel(tmp_path / "cache")
+
+
+def _mo(messages: dict[str, str]) -> bytes:
+    """A GNU .mo file (little-endian, no hash table) for the given msgid -> msgstr."""
+    keys = sorted(messages)
+    ids = [k.encode() for k in keys]
+    strs = [messages[k].encode() for k in keys]
+    n = len(keys)
+    data_start = 28 + 16 * n
+    blob, id_table, str_table = b"", [], []
+    for table, items in ((id_table, ids), (str_table, strs)):
+        for item in items:
+            table.append((len(item), data_start + len(blob)))
+            blob += item + b"\0"
+    header = struct.pack("<7I", 0x950412DE, 0, n, 28, 28 + 8 * n, 0, 0)
+    tables = b"".join(struct.pack("<2I", *e) for e in id_table + str_table)
+    return header + tables + blob
+
+
+def test_libreoffice_catalogue_strips_context_accelerators_and_product(tmp_path):
+    (tmp_path / "sw.mo").write_bytes(_mo({
+        "": "Content-Type: text/plain; charset=UTF-8\n",
+        "stock\x04_Save": "_Guardar",
+        "STR_X\x04Restart %PRODUCTNAME now": "Reinicie %PRODUCTNAME ahora",
+        "file\0files": "archivo\0archivos",
+        "ISLEAPYEAR": "ESAÑOBISIESTO",
+        "Replace $(ARG1)": "Reemplazar",
+    }))
+    assert libreoffice.read_mo((tmp_path / "sw.mo").read_bytes())["file"] == "archivo"
+    assert sorted(libreoffice.pairs(tmp_path)) == [
+        ("sw", "Guardar", "Save"), ("sw", "Reinicie LibreOffice ahora", "Restart LibreOffice now"),
+        ("sw", "archivo", "file")]
+    with pytest.raises(VoiceError, match="not a GNU .mo"):
+        libreoffice.read_mo(b"not a catalogue at all")
+
+
+def test_fillets_dialogues_align_by_id(tmp_path):
+    level = tmp_path / "barrel"
+    level.mkdir()
+    (level / "dialogs_en.lua").write_text(
+        'dialogId("bar-v-co", "font_big", "What are we supposed to do?")\n'
+        'dialogId("bar-m-no", "font_small", "Well, \\"you\\" may be right.")\n'
+        'dialogId("bar-x", nil, "Only in English.")\n')
+    (level / "dialogs_es.lua").write_text(
+        'dialogId("bar-v-co", "font_big", "What are we supposed to do?")\n'
+        'dialogStr("¿Qué se supone que hagamos?")\n\n'
+        'dialogId("bar-m-no", "font_small", "Well, \\"you\\" may be right.")\n'
+        'dialogStr("Bueno, podrías   tener razón.")\n')
+    assert sorted(fillets.pairs(tmp_path)) == [
+        ("barrel", "Bueno, podrías tener razón.", 'Well, "you" may be right.'),
+        ("barrel", "¿Qué se supone que hagamos?", "What are we supposed to do?")]
+
+
+def test_drascula_pairs_are_sentence_case_without_the_reserved_clips(monkeypatch):
+    tables = {"en": {"1": "HELLO, I'M JOHN. WHO ARE YOU?", "2": "NOT REALLY", "I3": "MASTER!",
+                     "4": "RESERVED LINE"},
+              "es": {"1": "HOLA, SOY JOHN. ¿QUIEN ERES?", "2": "Bueno, no, John Hacker",
+                     "I3": "¡AMO!", "4": "LINEA RESERVADA"}}
+    monkeypatch.setattr(drascula, "lines", tables.get)
+    monkeypatch.setattr(drascula, "heldout_ids", lambda: {"4"})
+    monkeypatch.setattr(drascula, "spanish_text", lambda raw: raw.lower().replace("quien", "quién"))
+    assert sorted(drascula_pairs.pairs()) == [
+        ("hacker", "Bueno, no, John Hacker", "Not really"),
+        ("hacker", "Hola, soy John. ¿Quién eres?", "Hello, I'm John. Who are you?"),
+        ("igor", "¡Amo!", "Master!")]
+
+
+def _fake_sources(monkeypatch):
+    """Every reader of build() replaced by a few pairs; Apertium by a marked copy."""
+    monkeypatch.setattr(mt, "reserved_texts", lambda: {"adios", "goodbye"})
+    monkeypatch.setattr(mt, "asterisk_pairs", lambda: iter([
+        ("train", "Gracias por llamar.", "Thank you for calling.", "asterisk"),
+        ("dev", "Por favor espere.", "Please wait.", "asterisk"),
+        ("train", "adiós", "Goodbye", "asterisk")]))  # the text of a reserved prompt
+    monkeypatch.setattr(mt, "command_pairs", lambda *_: iter([
+        ("train", "Por favor espere.", "Hold on, please.", "homeassistant"),  # a dev Spanish
+        ("dev", "enciende la luz", "turn on the light", "homeassistant")]))
+    monkeypatch.setattr(mt, "bible_pairs", lambda: iter([]))
+    monkeypatch.setattr(mt, "glossary_pairs",
+                        lambda: iter([("train", "lámpara", "lamp", "freedict")]))
+    monkeypatch.setattr(ha_strings, "wheel", lambda cache: cache / "fake.whl")
+    monkeypatch.setattr(ha_strings, "pairs", lambda _: iter([("light", "Luz", "Light")]))
+    monkeypatch.setattr(ha_strings, "english_only", lambda _: iter(["Only English"]))
+    monkeypatch.setattr(libreoffice, "pairs", lambda: iter([("sw", "Guardar", "Save")]))
+    monkeypatch.setattr(fillets, "pairs", lambda: iter([
+        ("barrel", "¿Qué hacemos?", "What now?"), ("wreck", "Mira eso.", "Look at that.")]))
+    monkeypatch.setattr(drascula_pairs, "pairs", lambda: iter([
+        ("hacker", "Hola", "Hi"), ("igor", "¡Amo!", "Master!"),
+        ("hacker", "Por favor espere.", "Please wait.")]))  # the Asterisk dev pair again
+    monkeypatch.setattr(mt, "english_commands", lambda *_: iter([("commands", "Goodbye")]))
+    monkeypatch.setattr(mt, "back_translate", lambda english: [
+        {"es": f"sintético {en}", "en": en, "source": f"bt-{name}", "bt": True}
+        for name, en in english])
+
+
+def _read(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_build_keeps_dev_out_of_train_and_tags_back_translation(tmp_path, monkeypatch):
+    _fake_sources(monkeypatch)
+    counts = mt.build(tmp_path)
+    train, dev = _read(tmp_path / "mt" / "train.jsonl"), _read(tmp_path / "mt" / "dev.jsonl")
+    assert counts["mt-train"] == len(train) and counts["mt-dev"] == len(dev)
+    assert {(r["source"], r["corpus"]) for r in dev} == {
+        ("asterisk", "asterisk"), ("commands", "homeassistant"), ("conversation", "fillets"),
+        ("conversation", "drascula")}
+    dev_spanish = {mt.normalised(r["es"]) for r in dev}
+    assert not [r for r in train if mt.normalised(r["es"]) in dev_spanish]
+    real = [r for r in train if not r.get("bt")]
+    assert {r["source"] for r in real} == {"asterisk", "freedict", "ha-strings", "libreoffice",
+                                           "fillets", "drascula"}
+    synthetic = [r for r in train if r.get("bt")]
+    assert synthetic and all(r["source"].startswith("bt-") and r["es"].startswith("sintético")
+                             for r in synthetic)
+    assert {r["en"] for r in synthetic} == {"Thank you for calling.", "Light", "Save",
+                                           "Look at that.", "Hi", "Only English"}
+    # the reserved prompt's text is in no split, as Spanish or English, real or synthetic
+    for row in train + dev:
+        assert "adios" not in {mt.normalised(row["es"]), mt.normalised(row["en"])}
+        assert mt.normalised(row["en"]) != "goodbye"
+
+
+def test_build_without_back_translation(tmp_path, monkeypatch):
+    _fake_sources(monkeypatch)
+    mt.build(tmp_path, back_translation=False)
+    assert not [r for r in _read(tmp_path / "mt" / "train.jsonl") if r.get("bt")]
+
+
+def test_reserved_texts_are_the_prompts_outside_the_splits(monkeypatch):
+    texts = {"es": {"a": "Hola", "b": "Espere", "c": "¡Adiós!"},
+             "en": {"a": "Hello", "b": "Wait", "c": "Goodbye.", "d": "Only English"}}
+    monkeypatch.setattr(mt.asterisk, "transcripts", texts.get)
+    monkeypatch.setattr(mt.asterisk, "split_ids", {"train": ["a"], "dev": ["b"]}.get)
+    assert mt.reserved_texts() == {"adios", "goodbye", "only english"}
+
+
+def test_back_translated_sources_lead_with_the_bt_tag(tmp_path):
+    from voice.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
+    from voice.mt.tokenizer import BT
+    from voice.train import TrainConfig
+
+    rows = [{"es": f"la casa {c} es grande", "en": f"the {e} house is big", "source": "toy"}
+            for c, e in (("roja", "red"), ("verde", "green"), ("azul", "blue"))]
+    rows += [{**r, "source": "bt-toy", "bt": True} for r in rows]
+    for name in ("train", "dev"):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    recipe = MtRecipe(MtDataConfig(str(tmp_path / "train.jsonl"), str(tmp_path / "dev.jsonl"),
+                                   vocab_size=40),
+                      MtModelConfig(dim=8, hidden=8), TrainConfig(run_dir=str(tmp_path / "run")))
+    task = MtTask(recipe)
+    tag = task.tokenizer.piece_id(BT)
+    assert tag > 3  # a symbol of its own, not UNK
+    assert [variants[0][0] == tag for variants, _ in task.train] == [False] * 3 + [True] * 3
+    for (plain, _), (tagged, _) in zip(task.train[:3], task.train[3:], strict=True):
+        assert tagged[0] == [tag, *plain[0]]
+
+
+@needs("apertium", "apertium-eng-spa")
+def test_back_translation_through_apertium():
+    rows = back_translate([("fillets", "The house is big."), ("fillets", "Where is the door?")])
+    assert [r["source"] for r in rows] == ["bt-fillets"] * 2 and all(r["bt"] for r in rows)
+    assert "casa" in rows[0]["es"] and rows[1]["en"] == "Where is the door?"
