@@ -13,6 +13,6 @@ def test_narrow_channel_silences_the_bands_it_does_not_pass():
     centres = _mel_centres(80)
     passed = (centres > 400) & (centres < 3900)
     assert torch.allclose(narrow[:, passed], x[:, passed], atol=1e-3)
-    assert (narrow[:, centres > 4600] < SILENCE + 0.1).all()
-    assert (narrow[:, centres < 190] < SILENCE + 0.1).all()
+    for stop in (centres > 4600, centres < 190):  # 60 dB down, towards digital silence
+        assert (narrow[:, stop] < x[:, stop] - 9).all() and (narrow[:, stop] < SILENCE + 5).all()
     assert torch.equal(augment(x, AugmentConfig(**plain)), x)  # off by default: unchanged
