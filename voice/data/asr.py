@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from voice.audio import SAMPLE_RATE
-from voice.data import asterisk, bible, drascula, espeak, kokoro
+from voice.data import asterisk, bible, drascula, espeak, kokoro, languages
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
 from voice.data.homeassistant import CommandSampler, Entities
@@ -250,6 +250,6 @@ def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 60
     """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl and
     piper-dev.jsonl, and the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
     asr = out / "asr"
-    return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs),
+    return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs), **languages.build(asr, jobs),
             **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours,
                               ahotts_hours)}
