@@ -77,15 +77,22 @@ def test_cli_import_prints_counts(tmp_path, tone):
     assert json.loads(result.stdout) == {"import": "list", "l": 1}
 
 
-def test_shipped_recipes_load():
+def test_shipped_recipes_load_and_chain():
     from voice.asr.task import AsrRecipe
 
-    paths = sorted(Path("recipes").glob("asr-*.toml"))
-    assert len(paths) >= 6
+    paths = sorted([*Path("recipes").glob("asr-*.toml"),
+                    *Path("recipes/experiments").glob("asr-*.toml")])
+    assert len(paths) >= 12
+    exports = {}
     for path in paths:
         recipe = load_recipe(path, AsrRecipe)
         assert recipe.model.cell == ("gru" if path.stem.endswith("gru") else "lstm")
         assert len(recipe.data.repeat) == len(recipe.data.train)
-        # only the shipped model's two stages write models/asr-es; comparisons export elsewhere
-        shipped = path.stem in ("asr-es", "asr-es-voices-ft")
+        # only the shipped model's last stage writes models/asr-es; comparisons export elsewhere
+        shipped = path.stem == "asr-es-real-ft" and path.parent.name == "recipes"
         assert (str(recipe.train.export_dir) == "models/asr-es") == shipped, path
+        exports[path.stem] = (recipe.train.init, recipe.train.export_dir)
+    # each stage starts from the previous stage's export, never from its own output
+    assert exports["asr-es"] == ("", "runs/asr-es/model")
+    assert exports["asr-es-voices-ft"] == ("runs/asr-es/model", "runs/asr-es-voices-ft/model")
+    assert exports["asr-es-real-ft"] == ("runs/asr-es-voices-ft/model", "models/asr-es")
