@@ -123,3 +123,23 @@ def test_translate_without_out_takes_two_inputs_sharing_a_name(tmp_path):
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["file"] for line in result.stdout.splitlines()] == [
         str(tmp_path / "a/x.wav"), str(tmp_path / "b/x.wav")]
+
+
+def test_intent_with_a_home_gives_slots_as_the_home_names_them():
+    plain = json.loads(run("intent", "enciende la lampara de pie de la sala").stdout)
+    homed = json.loads(run("intent", "--home", "voice/intent/home.toml", "--json",
+                           "enciende la lampara de pie de la sala").stdout)
+    assert plain["slots"] == {"name": "lampara de pie", "area": "sala"}
+    assert homed["slots"] == {"name": "lámpara de pie", "area": "salón"}  # alias -> its name
+    assert {k: v for k, v in homed.items() if k != "slots"} == \
+        {k: v for k, v in plain.items() if k != "slots"}
+
+
+def test_home_spoken_name_keeps_what_the_home_lacks():
+    from voice.intent.home import Home
+
+    home = Home.load()
+    assert home.spoken_name("floor", "arriba") == "primer piso"
+    assert home.spoken_name("name", "plafon") == "luz del techo"
+    assert home.spoken_name("area", "garaje") is None
+    assert home.spoken_name("minutes", "cinco") is None

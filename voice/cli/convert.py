@@ -38,18 +38,27 @@ def transcribe(
 @app.command()
 def intent(
     text: Annotated[str | None, typer.Argument(help="A Spanish command; none: read stdin.")] = None,
+    home: Annotated[Path | None, typer.Option(
+        help="A home file: name, area and floor slots that fit one of its names are given "
+             "as the home spells them.")] = None,
     model_dir: ModelDir = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="JSON lines: what it prints in any case (the option is part of the "
                        "command-line contract).")] = False,
 ) -> None:
     """Spanish command -> {"text","intent","slots","confidence"} (one JSON line per command)."""
+    from voice.intent.home import Home
     from voice.intent.parser import IntentParser
 
     parser = IntentParser.load(model_dir)
+    house = Home.load(home) if home is not None else None
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
-        print(json.dumps(parser.parse(line).to_dict(), ensure_ascii=False), flush=True)
+        parse = parser.parse(line)
+        if house is not None:
+            parse.slots = {slot: house.spoken_name(slot, value) or value
+                           for slot, value in parse.slots.items()}
+        print(json.dumps(parse.to_dict(), ensure_ascii=False), flush=True)
 
 
 class Format(StrEnum):

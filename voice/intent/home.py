@@ -144,6 +144,13 @@ class Home:
         except KeyError as error:
             raise VoiceError(f"{where}: an entry has no {error.args[0]!r}") from None
 
+    def spoken_name(self, slot: str, text: str) -> str | None:
+        """The home's own name for what a name, area or floor slot says (accents, case and
+        close misspellings aside: "lampara de pie" -> "lámpara de pie"); None if nothing fits."""
+        pool = {"name": self.devices, "area": self.areas, "floor": self.floors}.get(slot, [])
+        found = _best(text, pool)
+        return found[0].name if found else None
+
     def _places(self, area: str | None, floor: str | None) -> set[str] | None:
         """Ids of the areas a command is limited to; None for the whole home."""
         if area:
