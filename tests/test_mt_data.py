@@ -48,6 +48,17 @@ def test_home_assistant_strings_align_by_key_path(tmp_path):
     assert list(ha_strings.english_only(path)) == ["Only English here"]
 
 
+def test_home_assistant_frontend_strings_align_by_key_path(tmp_path):
+    path = tmp_path / "home_assistant_frontend-20250109.2-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for lang, text in (("en", "Add dashboard"), ("es", "Añadir panel")):
+            tree = json.dumps({"ui": {"panel": {"add": text}}})
+            wheel.writestr(f"hass_frontend/static/translations/config/{lang}-0a1b.json", tree)
+            wheel.writestr(f"hass_frontend/static/translations/config/{lang}-0a1b.json.gz", "")
+    assert ha_strings.wheel(tmp_path, "home-assistant-frontend") == path
+    assert list(ha_strings.pairs(path)) == [("config", "Añadir panel", "Add dashboard")]
+
+
 def test_home_assistant_wheel_download_failure_is_one_line(tmp_path, monkeypatch):
     failed = subprocess.CompletedProcess([], 1, "", "ERROR: No matching distribution found\n")
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: failed)
@@ -118,6 +129,7 @@ def test_drascula_pairs_are_sentence_case_without_the_reserved_clips(monkeypatch
         ("hacker", "Bueno, no, John Hacker", "Not really"),
         ("hacker", "Hola, soy John. ¿Quién eres?", "Hello, I'm John. Who are you?"),
         ("igor", "¡Amo!", "Master!")]
+    assert drascula_pairs.reserved_lines() == ["linea reservada", "RESERVED LINE"]
 
 
 def _fake_sources(monkeypatch):
@@ -133,9 +145,11 @@ def _fake_sources(monkeypatch):
     monkeypatch.setattr(mt, "bible_pairs", lambda: iter([]))
     monkeypatch.setattr(mt, "glossary_pairs",
                         lambda: iter([("train", "lámpara", "lamp", "freedict")]))
-    monkeypatch.setattr(ha_strings, "wheel", lambda cache: cache / "fake.whl")
-    monkeypatch.setattr(ha_strings, "pairs", lambda _: iter([("light", "Luz", "Light")]))
-    monkeypatch.setattr(ha_strings, "english_only", lambda _: iter(["Only English"]))
+    monkeypatch.setattr(ha_strings, "wheel", lambda cache, package: cache / f"{package}.whl")
+    monkeypatch.setattr(ha_strings, "pairs", lambda wheel: iter(
+        [("light", "Luz", "Light")] if wheel.stem == "homeassistant" else []))
+    monkeypatch.setattr(ha_strings, "english_only", lambda wheel: iter(
+        ["Only English"] if wheel.stem == "homeassistant" else []))
     monkeypatch.setattr(libreoffice, "pairs", lambda: iter([("sw", "Guardar", "Save")]))
     monkeypatch.setattr(fillets, "pairs", lambda: iter([
         ("barrel", "¿Qué hacemos?", "What now?"), ("wreck", "Mira eso.", "Look at that.")]))
@@ -187,7 +201,8 @@ def test_reserved_texts_are_the_prompts_outside_the_splits(monkeypatch):
              "en": {"a": "Hello", "b": "Wait", "c": "Goodbye.", "d": "Only English"}}
     monkeypatch.setattr(mt.asterisk, "transcripts", texts.get)
     monkeypatch.setattr(mt.asterisk, "split_ids", {"train": ["a"], "dev": ["b"]}.get)
-    assert mt.reserved_texts() == {"adios", "goodbye", "only english"}
+    monkeypatch.setattr(drascula_pairs, "reserved_lines", lambda: ["¡Socorro!", "Help!"])
+    assert mt.reserved_texts() == {"adios", "goodbye", "only english", "socorro", "help"}
 
 
 def test_back_translated_sources_lead_with_the_bt_tag(tmp_path):

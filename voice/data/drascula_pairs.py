@@ -37,6 +37,18 @@ def sentence_case(text: str, names: set[str], english: bool) -> str:
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2) + m.group(3).upper(), text)
 
 
+def _english(raw: str) -> str:
+    return " ".join(_ANNOTATION.sub(" ", raw.replace("º", " ")).split())
+
+
+def reserved_lines() -> list[str]:
+    """Spanish and English text of the reserved clips: kept out of every source, not only
+    Drascula's (the same line can come back from another clip or another corpus)."""
+    es, en, reserved = drascula.lines("es"), drascula.lines("en"), drascula.heldout_ids()
+    return ([drascula.spanish_text(es[i]) for i in sorted(reserved) if i in es]
+            + [_english(en[i]) for i in sorted(reserved) if i in en])
+
+
 def pairs() -> Iterator[tuple[str, str, str]]:
     """(speaker, Spanish, English) for every line in both languages; the reserved clips of
     `drascula.heldout_ids()` are never read."""
@@ -46,6 +58,6 @@ def pairs() -> Iterator[tuple[str, str, str]]:
         if clip_id in reserved:
             continue
         spanish = sentence_case(drascula.spanish_text(es[clip_id]), names, english=False)
-        english = sentence_case(_ANNOTATION.sub(" ", en[clip_id].replace("º", " ")), names, True)
+        english = sentence_case(_english(en[clip_id]), names, english=True)
         if _WORD.search(spanish) and _WORD.search(english):
             yield drascula.speaker(clip_id), spanish, english

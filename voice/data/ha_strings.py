@@ -1,7 +1,9 @@
-"""Home Assistant's integration strings (en/es), from the `homeassistant` wheel on PyPI.
+"""Home Assistant's UI strings (en/es), from the `homeassistant` and `home-assistant-frontend`
+wheels on PyPI.
 
-Each integration ships `homeassistant/components/<name>/translations/{en,es}.json`: the same
-nested keys in both languages, so the pairs align by key path. The wheel is fetched once with
+Each integration ships `homeassistant/components/<name>/translations/{en,es}.json`, the
+frontend `hass_frontend/static/translations/[<panel>/]{en,es}-<hash>.json`: the same nested keys
+in both languages, so the pairs align by key path. The wheels are fetched once with
 `pip download --no-deps` at build time (installing Home Assistant would pull in hundreds of
 packages) and read with zipfile; nothing here runs when translating.
 """
@@ -19,11 +21,12 @@ from pathlib import Path
 from voice.data.ui_strings import clean_pair, clean_sentence
 from voice.errors import VoiceError
 
-PACKAGE = "homeassistant"
-_MEMBER = re.compile(r"^homeassistant/components/([^/]+)/translations/(en|es)\.json$")
+PACKAGES = ("homeassistant", "home-assistant-frontend")
+_MEMBERS = (re.compile(r"^homeassistant/components/([^/]+)/translations/(en|es)\.json$"),
+            re.compile(r"^hass_frontend/static/translations/(?:([^/]+)/)?(en|es)-[0-9a-f]+\.json$"))
 
 
-def wheel(cache: Path, package: str = PACKAGE) -> Path:
+def wheel(cache: Path, package: str = PACKAGES[0]) -> Path:
     """The newest cached wheel of `package`, downloaded into cache if there is none."""
     found = sorted(cache.glob(f"{package.replace('-', '_')}-*.whl"))
     if not found:
@@ -47,14 +50,16 @@ def _flatten(tree: object, path: str = "") -> Iterator[tuple[str, str]]:
 
 
 def _tables(path: Path) -> dict[str, dict[str, dict[str, str]]]:
-    """integration -> language -> key path -> string."""
+    """integration (or frontend panel) -> language -> key path -> string."""
     tables: dict[str, dict[str, dict[str, str]]] = {}
     with zipfile.ZipFile(path) as wheel_zip:
         for name in wheel_zip.namelist():
-            match = _MEMBER.match(name)
-            if match:
-                tree = json.loads(wheel_zip.read(name))
-                tables.setdefault(match.group(1), {})[match.group(2)] = dict(_flatten(tree))
+            for pattern in _MEMBERS:
+                match = pattern.match(name)
+                if match:
+                    tree = json.loads(wheel_zip.read(name))
+                    table = tables.setdefault(match.group(1) or "frontend", {})
+                    table[match.group(2)] = dict(_flatten(tree))
     return tables
 
 

