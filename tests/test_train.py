@@ -141,3 +141,36 @@ def test_an_average_turned_on_at_resume_starts_from_the_resumed_weights(tmp_path
 def test_a_weight_average_decay_of_one_or_more_is_an_error(tmp_path):
     with pytest.raises(VoiceError, match="ema must be"):
         train(ToyTask(), _config(tmp_path, ema=1.0))
+
+
+def test_cut_batches_keeps_order_and_the_padded_budget():
+    from voice.train import cut_batches
+
+    sizes = [1, 2, 2, 3, 5, 5, 9, 12]
+    batches = cut_batches(sizes, lambda s: s, budget=10)
+    assert [s for batch in batches for s in batch] == sizes  # nothing lost, nothing reordered
+    assert all(len(b) * max(b) <= 10 for b in batches if len(b) > 1)
+    assert batches == [[1, 2, 2], [3, 5], [5], [9], [12]]  # an item over budget rides alone
+
+
+def test_every_task_is_built_one_way_and_every_recipe_names_its_manifests():
+    import inspect
+    from pathlib import Path
+
+    from voice.tasks import TASKS
+
+    for entry in TASKS.values():
+        recipe_class, task_class = entry.classes()
+        assert list(inspect.signature(task_class).parameters) == ["recipe", "resume"]
+        for path in sorted(Path("recipes").rglob(f"{entry.module.split('.')[1]}-*.toml")):
+            manifests = load_recipe(path, recipe_class).manifests()
+            assert manifests and all(m.endswith(".jsonl") for m in manifests), path
+
+
+def test_an_asr_recipe_without_dev_sets_is_refused_before_training(tmp_path):
+    recipe = tmp_path / "bad.toml"
+    recipe.write_text('[data]\ntrain = ["a.jsonl", "b.jsonl"]\nrepeat = [1]\n')
+    result = subprocess.run([sys.executable, "-m", "voice", "train", "asr", "--recipe",
+                             str(recipe)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{recipe}: [data] needs dev manifests" in result.stderr

@@ -14,10 +14,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -29,6 +29,8 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from voice.checkpoint import load_model
 from voice.errors import VoiceError
 from voice.files import atomic_path
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -52,6 +54,8 @@ class TrainConfig:
 
 
 class Task(Protocol):
+    """What the trainer runs; every task is built as `Task(recipe, resume)` (voice/tasks.py)."""
+
     model: nn.Module
 
     def batches(self, epoch: int, rank: int, world: int) -> Iterator[Any]: ...
@@ -59,6 +63,23 @@ class Task(Protocol):
     def loss(self, model: nn.Module, batch: Any) -> tuple[torch.Tensor, int]: ...
     def evaluate(self, model: nn.Module) -> dict[str, float]: ...  # "score": higher is better
     def export(self, model: nn.Module, out: Path, metrics: dict[str, float]) -> None: ...
+
+
+def cut_batches(order: Iterable[T], size: Callable[[T], int], budget: int) -> list[list[T]]:
+    """Items in their order, cut into batches whose padded size (items x the largest size)
+    stays within budget; sorted by size first, batches hold similar lengths."""
+    batches: list[list[T]] = []
+    batch: list[T] = []
+    longest = 0
+    for item in order:
+        if batch and max(longest, size(item)) * (len(batch) + 1) > budget:
+            batches.append(batch)
+            batch, longest = [], 0
+        batch.append(item)
+        longest = max(longest, size(item))
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def _world() -> tuple[int, int]:

@@ -12,6 +12,7 @@ from voice.asr.augment import SILENCE, AugmentConfig, augment
 from voice.asr.features import FeatureSet
 from voice.asr.model import Subsample
 from voice.text import CharVocab
+from voice.train import cut_batches
 
 
 @dataclass
@@ -91,14 +92,7 @@ class AsrBatches:
         chunk = 2000  # sort within chunks: similar lengths per batch, still random overall
         for start in range(0, len(items), chunk):
             block = sorted(items[start:start + chunk], key=lambda it: it[2])
-            batch: list[tuple[int, int, int]] = []
-            for item in block:
-                if batch and (len(batch) + 1) * max(item[2], batch[-1][2]) > self.config.max_frames:
-                    batches.append(batch)
-                    batch = []
-                batch.append(item)
-            if batch:
-                batches.append(batch)
+            batches += cut_batches(block, lambda it: it[2], self.config.max_frames)
         rng.shuffle(batches)
         return batches
 

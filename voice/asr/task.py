@@ -21,6 +21,7 @@ from voice.asr.features import FeatureSet
 from voice.asr.lm import LmConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.checkpoint import save_model
+from voice.errors import VoiceError
 from voice.metrics import error_rates
 from voice.text import CharVocab
 from voice.train import TrainConfig, to_device
@@ -41,9 +42,17 @@ class AsrRecipe:
     lm: LmConfig = field(default_factory=LmConfig)
     decode: BeamConfig = field(default_factory=BeamConfig)
 
+    def manifests(self) -> list[str]:
+        """What the task reads (they must exist before it starts); a VoiceError when [data]
+        cannot be trained from."""
+        if not self.data.dev or len(self.data.repeat) not in (0, len(self.data.train)):
+            raise VoiceError("[data] needs dev manifests and one repeat per train manifest")
+        return [*self.data.train, *self.data.dev]
+
 
 class AsrTask:
-    def __init__(self, recipe: AsrRecipe) -> None:
+    def __init__(self, recipe: AsrRecipe, resume: bool = False) -> None:
+        """resume changes nothing here: the alphabet is fixed."""
         self.recipe = recipe
         self.vocab = CharVocab()
         recipe.model.vocab = len(self.vocab)

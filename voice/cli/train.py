@@ -38,35 +38,27 @@ def train(
     Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
     import torch
 
-    from voice.asr.task import AsrRecipe, AsrTask
     from voice.config import load_recipe
-    from voice.intent.task import IntentRecipe, IntentTask
-    from voice.mt.task import MtRecipe, MtTask
+    from voice.tasks import TASKS
     from voice.train import train as run_training
 
-    recipes = {Trainable.mt: MtRecipe, Trainable.intent: IntentRecipe}
-    config = load_recipe(recipe, recipes.get(model, AsrRecipe))
+    entry = TASKS["asr" if model is Trainable.lm else model.value]  # lm: the asr recipe's [lm]
+    recipe_class, task_class = entry.classes()
+    config = load_recipe(recipe, recipe_class)
     if minutes is not None:
         config.train.max_minutes = minutes
     if run_dir is not None:
         config.train.run_dir, config.train.export_dir = str(run_dir), str(run_dir / "model")
-    torch.manual_seed(config.train.seed)
-    if model is Trainable.mt:
-        require_manifests([config.data.train, config.data.dev], "mt")
-        task = MtTask(config, resume)
-    elif model is Trainable.intent:
-        require_manifests([config.data.train, config.data.dev], "intent")
-        task = IntentTask(config)
-    elif model is Trainable.lm:
+    if model is Trainable.lm:
         _train_lm(config)
         return
-    else:
-        require_manifests(config.data.train + config.data.dev, "asr")
-        if not config.data.dev or len(config.data.repeat) not in (0, len(config.data.train)):
-            raise VoiceError(f"{recipe}: [data] needs dev manifests and one repeat per train "
-                             "manifest")
-        task = AsrTask(config)
-    best = run_training(task, config.train, resume=resume)
+    try:
+        manifests = config.manifests()
+    except VoiceError as error:
+        raise VoiceError(f"{recipe}: {error}") from None
+    require_manifests(manifests, entry.corpus)
+    torch.manual_seed(config.train.seed)
+    best = run_training(task_class(config, resume), config.train, resume=resume)
     if best:
         print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
 

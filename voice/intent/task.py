@@ -34,6 +34,10 @@ class IntentRecipe:
     model: IntentModelConfig = field(default_factory=IntentModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
+    def manifests(self) -> list[str]:
+        """What the task reads (they must exist before it starts)."""
+        return [self.data.train, self.data.dev]
+
 
 def scores(gold: list[Example], predicted: list[tuple[str, list[str]]]) -> dict[str, float]:
     """Intent accuracy and slot span F1, in percent."""
@@ -47,7 +51,8 @@ def scores(gold: list[Example], predicted: list[tuple[str, list[str]]]) -> dict[
 
 
 class IntentTask:
-    def __init__(self, recipe: IntentRecipe) -> None:
+    def __init__(self, recipe: IntentRecipe, resume: bool = False) -> None:
+        """resume changes nothing here: the vocabularies come from the data, the same again."""
         self.recipe = recipe
         train_rows = list(read_jsonl(recipe.data.train))
         self.train = [(*bio_tags(r), r["intent"]) for r in train_rows]

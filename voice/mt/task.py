@@ -18,7 +18,7 @@ from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
 from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
 from voice.mt.translator import MAX_SOURCE, TOKENIZER, Translator
-from voice.train import TrainConfig
+from voice.train import TrainConfig, cut_batches
 
 
 @dataclass
@@ -39,6 +39,10 @@ class MtRecipe:
     model: MtModelConfig = field(default_factory=MtModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     label_smoothing: float = 0.1
+
+    def manifests(self) -> list[str]:
+        """What the task reads (they must exist before it starts)."""
+        return [self.data.train, self.data.dev]
 
 
 @dataclass
@@ -100,15 +104,8 @@ class MtTask:
         rng = random.Random(self.recipe.train.seed * 1000 + epoch)
         order = sorted(range(len(self.train)),
                        key=lambda i: (len(self.train[i][0][0]), rng.random()))
-        batches, batch, longest = [], [], 0
-        for i in order:
-            size = len(self.train[i][0][0]) + len(self.train[i][1])
-            if batch and max(longest, size) * (len(batch) + 1) > self.recipe.data.max_tokens:
-                batches.append(batch)
-                batch, longest = [], 0
-            batch.append(i)
-            longest = max(longest, size)
-        batches.append(batch)
+        batches = cut_batches(order, lambda i: len(self.train[i][0][0]) + len(self.train[i][1]),
+                              self.recipe.data.max_tokens)
         rng.shuffle(batches)
         return batches
 
