@@ -13,7 +13,6 @@ the θ/s and ʎ/ʝ distinctions.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from collections import Counter
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from voice.data.manifest import read_jsonl
 from voice.errors import VoiceError
+from voice.files import write_atomically
 from voice.system import require_program
 
 INVENTORY = Path(__file__).resolve().parents[2] / "assets" / "phones.txt"
@@ -147,9 +147,7 @@ def manifest_phones(manifest: str | Path) -> list[tuple[str, list[str]]]:
                          strict=True):
             out[i] = ps
     result = list(zip(langs, out, strict=True))
-    tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # torchrun ranks may write it at once
-    tmp.write_text(json.dumps({"inventory": known,
-                               "rows": [[lang, " ".join(ps)] for lang, ps in result]},
-                              ensure_ascii=False), encoding="utf-8")
-    tmp.replace(cache_file)
+    write_atomically(cache_file, json.dumps(  # torchrun ranks may write it at once
+        {"inventory": known, "rows": [[lang, " ".join(ps)] for lang, ps in result]},
+        ensure_ascii=False))
     return result
