@@ -134,6 +134,6 @@ def test_phone_experiment_recipe_loads():
     from voice.config import load_recipe
 
     recipe = load_recipe("recipes/experiments/asr-es-phones-ft.toml", AsrRecipe)
-    assert recipe.phones.weight > 0 and recipe.train.init == "models/asr-es"
+    assert recipe.phones.weight > 0 and recipe.train.init == "runs/asr-es-voices-ft/model"
     assert len(recipe.data.repeat) == len(recipe.data.train)
     assert not str(recipe.train.export_dir).startswith("models/")
