@@ -16,8 +16,6 @@ from voice.data.manifest import read_jsonl
 from voice.errors import VoiceError
 from voice.metrics import error_rates
 
-DEV_MANIFESTS = ("data/asr/asterisk-dev.jsonl", "data/asr/espeak-dev.jsonl",
-                 "data/asr/kokoro-dev.jsonl", "data/asr/piper-dev.jsonl")
 NOISES = ("white", "babble")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import torch
 from voice.audio import N_MELS, LogMel, load_audio
 from voice.data.manifest import read_jsonl
 from voice.data.parallel import parallel_map
+from voice.files import atomic_path, write_atomically
 
 _LOGMEL: LogMel | None = None
 
@@ -55,15 +55,12 @@ class FeatureSet:
             audio = [str(manifest.parent / r["audio"]) for r in rows]
             feats = parallel_map(_features, audio, f"features {manifest.name}", jobs)
             offsets = np.concatenate([[0], np.cumsum([len(f) for f in feats])])
-            # temp file + rename: a training run reading the old cache keeps its own copy
-            # per-process names: torchrun ranks may build the same cache at once
-            tmp_data = data.with_suffix(f".{os.getpid()}.tmp.npy")
-            tmp_index = index.with_suffix(f".{os.getpid()}.tmp")
-            np.save(tmp_data, np.concatenate(feats) if feats else np.zeros((0, N_MELS), np.float16))
-            tmp_index.write_text(json.dumps({"offsets": offsets.tolist(),
-                                             "texts": [r["text"] for r in rows]}))
-            tmp_data.replace(data)
-            tmp_index.replace(index)
+            # atomic writes (per-process temp names: torchrun ranks may build the same cache at
+            # once); the index last, since its time stamp says the cache is fresh
+            with atomic_path(data, ".npy") as tmp:
+                np.save(tmp, np.concatenate(feats) if feats else np.zeros((0, N_MELS), np.float16))
+            write_atomically(index, json.dumps({"offsets": offsets.tolist(),
+                                                "texts": [r["text"] for r in rows]}))
         meta = json.loads(index.read_text())
         return cls(np.load(data, mmap_mode="r"), np.asarray(meta["offsets"]), meta["texts"],
                    manifest.stem)

@@ -89,8 +89,7 @@ class CtcRecognizer(nn.Module):
     def forward(self, features: torch.Tensor, lengths: torch.Tensor,
                 phones: bool = False) -> tuple[torch.Tensor, ...]:
         """(log-probs, lengths), and the phone head's log-probs when phones is set."""
-        x = (features - self.mean) / self.std
-        x, lengths = self.frontend(x, lengths)
+        x, lengths = self.frames(features, lengths)
         if phones:
             return self._with_phones(self.dropout(x), lengths)
         # No packing: on CPU, packed batches of unequal lengths make the backward pass ~5x
@@ -98,6 +97,11 @@ class CtcRecognizer(nn.Module):
         # backward direction only reads a little extra trailing silence.
         x, _ = self.rnn(self.dropout(x))
         return self.head(self.dropout(x)).log_softmax(-1), lengths.clamp(max=x.shape[1])
+
+    def frames(self, features: torch.Tensor,
+               lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised, subsampled frames: what the RNN reads (streaming starts here too)."""
+        return self.frontend((features - self.mean) / self.std, lengths)
 
     def _with_phones(self, x: torch.Tensor,
                      lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

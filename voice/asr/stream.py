@@ -84,8 +84,7 @@ class StreamingRecognizer:
         first = max(0, start - _MARGIN)
         audio = np.concatenate(self.audio)[first * Subsample.STRIDE * HOP_LENGTH:]
         feats = self.recognizer.features(torch.from_numpy(audio)[None])
-        x, _ = self.model.frontend((feats - self.model.mean) / self.model.std,
-                                   torch.tensor([feats.shape[1]]))
+        x, _ = self.model.frames(feats, torch.tensor([feats.shape[1]]))
         return x[0, start - first:]
 
     @torch.no_grad()

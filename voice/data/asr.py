@@ -16,6 +16,7 @@ import numpy as np
 import soundfile as sf
 
 from voice.audio import SAMPLE_RATE
+from voice.files import atomic_path
 from voice.data import asterisk, bible, drascula, espeak, kokoro, languages
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
@@ -64,9 +65,8 @@ def _convert_clip(job: tuple[Path, Path]) -> float:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         audio = np.clip(drascula.read_clip(source), -1.0, 1.0)
-        tmp = target.with_name(f".{target.name}.tmp.wav")
-        sf.write(tmp, audio, SAMPLE_RATE, subtype="PCM_16")
-        tmp.replace(target)
+        with atomic_path(target, ".wav") as tmp:
+            sf.write(tmp, audio, SAMPLE_RATE, subtype="PCM_16")
     return sf.info(str(target)).duration
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import soxr
 
 from voice.audio import SAMPLE_RATE
-from voice.data.system import require_file
+from voice.system import require_file
 
 ROOT = Path("/usr/share/scummvm/drascula")
 TABLES = ROOT / "en" / "drascula.dat"
