@@ -89,3 +89,12 @@ def test_clip_is_unsigned_8_bit_at_11025_hz(tmp_path):
     audio = drascula.read_clip(path)
     assert audio.dtype == np.float32 and abs(len(audio) - 32000) <= 2
     assert abs(audio[4000]) < 1e-3 and abs(audio[28000] - 127 / 128) < 1e-2
+
+
+def test_an_unknown_table_file_is_one_clear_error(game):
+    from voice.errors import VoiceInputError
+
+    (game / "en" / "drascula.dat").write_bytes(b"DRASCULA\x06\x00" + bytes(200))
+    drascula.lines.cache_clear()
+    with pytest.raises(VoiceInputError, match="drascula.dat"):
+        drascula.lines("es")

@@ -22,6 +22,7 @@ import numpy as np
 import soxr
 
 from voice.audio import SAMPLE_RATE
+from voice.errors import VoiceInputError
 from voice.system import require_file
 
 ROOT = Path("/usr/share/scummvm/drascula")
@@ -83,7 +84,10 @@ def parse_tables(data: bytes) -> list[dict[str, list[str]]]:
 def lines(lang: str) -> dict[str, str]:
     """clip id ('12', 'D3', ...) -> raw text of that line in `lang`, for every character."""
     path = require_file(TABLES, "drascula", "Drascula's text tables")
-    tables = parse_tables(path.read_bytes())
+    try:
+        tables = parse_tables(path.read_bytes())
+    except ValueError as error:
+        raise VoiceInputError(path, f"not a drascula.dat this reader knows ({error})") from None
     out = {}
     for prefix, table in zip(CHARACTERS, tables, strict=False):
         for number, text in enumerate(table[lang]):
@@ -162,6 +166,6 @@ def spoken_lines(lang: str = "es", heldout: set[str] | None = None) -> list[Line
         if clip_id in heldout or not clip(lang, clip_id).exists():
             continue
         text = spanish_text(raw) if lang == "es" else " ".join(raw.lower().split())
-        if _LETTERS.search(text) or (lang != "es" and re.search(r"[a-z]", text)):
+        if _LETTERS.search(text):
             out.append(Line(clip_id, speaker(clip_id), text))
     return out
