@@ -12,11 +12,8 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import soundfile as sf
 
-from voice.audio import SAMPLE_RATE
-from voice.files import atomic_path
 from voice.data import asterisk, bible, drascula, espeak, kokoro, languages
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
@@ -60,24 +57,15 @@ def build_asterisk(asr: Path, jobs: int | None = None) -> dict:
     return counts
 
 
-def _convert_clip(job: tuple[Path, Path]) -> float:
-    source, target = job
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        audio = np.clip(drascula.read_clip(source), -1.0, 1.0)
-        with atomic_path(target, ".wav") as tmp:
-            sf.write(tmp, audio, SAMPLE_RATE, subtype="PCM_16")
-    return sf.info(str(target)).duration
-
-
 def build_drascula(asr: Path, jobs: int | None = None) -> dict:
     """Drascula's Spanish lines by character: the dev characters in drascula-dev, the rest in
     drascula-train; the reserved characters are never read. Lines whose speaking rate says the
     text is not what the clip says (a shortened caption, a sound effect) are left out."""
     lines = drascula.spoken_lines("es")
     targets = [asr / "drascula" / "es" / f"{line.clip_id}.wav" for line in lines]
-    durations = parallel_map(_convert_clip, [(drascula.clip("es", line.clip_id), t)
-                                             for line, t in zip(lines, targets, strict=True)],
+    durations = parallel_map(languages.convert,
+                             [(drascula.read_clip, drascula.clip("es", line.clip_id), t)
+                              for line, t in zip(lines, targets, strict=True)],
                              "drascula es", jobs)
     splits: dict[str, list[dict]] = {"train": [], "dev": []}
     for line, target, duration in zip(lines, targets, durations, strict=True):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import soundfile as sf
@@ -17,7 +16,8 @@ from voice.system import require_program
 
 BASE_VOICES = ("es", "es-419")
 # Whole variants kept out of training, so the synthetic dev set measures unseen voices.
-DEV_VARIANTS = ("f4", "m6", "klatt3", "edward", "linda", "quincy", "steph2", "iven3", "max", "anika")
+DEV_VARIANTS = ("f4", "m6", "klatt3", "edward", "linda", "quincy", "steph2", "iven3", "max",
+                "anika")
 # Variants that are not speech-like enough to teach anything (robot effects, whisper, test voice).
 SKIP_VARIANTS = ("fast", "Demonic", "robosoft", "UniRobot", "anikaRobot", "whisper", "whisperf")
 

@@ -1,4 +1,5 @@
-"""`voice data build intent`: labelled Spanish commands with slot spans, dev on held-out templates."""
+"""`voice data build intent`: labelled Spanish commands with slot spans, dev on held-out
+templates."""
 
 from __future__ import annotations
 

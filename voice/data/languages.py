@@ -35,7 +35,7 @@ PHONE_RATE = (1.0, 18.0)
 Job = tuple[Callable[[Path], np.ndarray], Path, Path]
 
 
-def _convert(job: Job) -> float:
+def convert(job: Job) -> float:
     """Source clip -> 16 kHz mono WAV once (a finished WAV is kept); its duration."""
     read, source, target = job
     if not target.exists():
@@ -50,7 +50,7 @@ def _rows(asr: Path, clips: list[tuple[str, str, Path]], read: Callable[[Path], 
     """clips: (id, text, source file). WAVs under folder; rows with phone targets, those whose
     phone rate says the text does not match the audio left out."""
     targets = [folder / f"{clip_id}.wav" for clip_id, _, _ in clips]
-    durations = parallel_map(_convert, [(read, path, t) for (_, _, path), t in
+    durations = parallel_map(convert, [(read, path, t) for (_, _, path), t in
                                         zip(clips, targets, strict=True)],
                              f"{source} {lang}", jobs)
     targets_phones = phones.phones_batch([text for _, text, _ in clips], lang)
