@@ -134,7 +134,7 @@ def test_whisper_base_reads_and_translates_the_bundled_recordings(tmp_path):
 
 def test_e2e_scores_whisper_translate_on_the_recordings_with_english_prompts(tmp_path,
                                                                              monkeypatch):
-    from voice.mt import evaluate as mt_evaluate
+    from voice import evaluate_e2e
 
     manifest = _manifest(tmp_path, ["hola", "adiós", "sin inglés"])
     rows = [json.loads(line) for line in manifest.read_text().splitlines()]
@@ -142,10 +142,10 @@ def test_e2e_scores_whisper_translate_on_the_recordings_with_english_prompts(tmp
         row["id"] = prompt
     manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
     english = {"hello": "Hello there, my friend.", "goodbye": "Goodbye for now, my friend."}
-    monkeypatch.setattr(mt_evaluate.asterisk, "transcripts", lambda lang: english)
+    monkeypatch.setattr(evaluate_e2e.asterisk, "transcripts", lambda lang: english)
     lengths = {len(load_audio(tmp_path / f"{i}.wav")): e for i, e in enumerate(english.values())}
     given = []
     fake = SimpleNamespace(translate=lambda a: given.append(a) or lengths[len(a)])
-    row = mt_evaluate.speech_translation(fake, manifest)
+    row = evaluate_e2e.speech_translation(fake, manifest)
     assert len(given) == row["recordings"] == 2
     assert row["system"] == "whisper translate" and row["bleu"] == row["chrf"] == 100.0

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
@@ -14,13 +17,18 @@ from voice.mt.scoring import apertium, bleu_chrf
 from voice.mt.translator import Translator
 
 
+def recordings(manifest: Path) -> tuple[list[dict], list[str]]:
+    """The manifest's recordings that have an English Asterisk prompt, and those prompts."""
+    english = asterisk.transcripts("en")
+    rows = [r for r in read_jsonl(manifest) if r.get("id") in english]
+    return rows, [english[r["id"]] for r in rows]
+
+
 def evaluate_e2e(recognizer: Recognizer, translator: Translator, manifest: Path,
                  beam: int = 5, baseline: bool = True) -> Iterator[dict]:
     """Rows: recogniser + ours, recogniser + Apertium, and ours on the true Spanish text (the
     translation ceiling with a perfect recogniser)."""
-    english = asterisk.transcripts("en")
-    rows = [r for r in read_jsonl(manifest) if r.get("id") in english]
-    references = [english[r["id"]] for r in rows]
+    rows, references = recordings(manifest)
     heard = [recognizer.recognize(load_audio(manifest.parent / r["audio"])).text for r in rows]
     systems = [("recogniser + voice", lambda: translator.translate(heard, beam))]
     if baseline:
@@ -30,3 +38,20 @@ def evaluate_e2e(recognizer: Recognizer, translator: Translator, manifest: Path,
     for name, translate in systems:
         yield {"set": manifest.stem, "system": name, "recordings": len(rows),
                **bleu_chrf(translate(), references)}
+
+
+class SpeechTranslator(Protocol):
+    """Speech straight to English in one model (Whisper's translate task)."""
+
+    def translate(self, audio: np.ndarray) -> str: ...
+
+
+def speech_translation(baseline: SpeechTranslator, manifest: Path,
+                       name: str = "whisper translate") -> dict:
+    """One `voice eval e2e` row for a system that goes from speech to English by itself
+    (Whisper's translate task), on the recordings evaluate_e2e scores: those with an English
+    Asterisk prompt."""
+    rows, references = recordings(manifest)
+    hypotheses = [baseline.translate(load_audio(manifest.parent / r["audio"])) for r in rows]
+    return {"set": manifest.stem, "system": name, "recordings": len(rows),
+            **bleu_chrf(hypotheses, references)}

@@ -146,8 +146,7 @@ def eval_e2e(
 ) -> None:
     """Speech in, English out: BLEU/chrF against the English prompts of the recordings."""
     from voice.asr.recognizer import Recognizer
-    from voice.evaluate_e2e import evaluate_e2e
-    from voice.mt.evaluate import speech_translation
+    from voice.evaluate_e2e import evaluate_e2e, speech_translation
     from voice.mt.translator import Translator
 
     baselines = set(baseline or [E2eBaseline.apertium])

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
-import numpy as np
-
-from voice.audio import load_audio
-from voice.data import asterisk
 from voice.data.homeassistant import Entities
 from voice.data.manifest import read_jsonl
 from voice.mt.placeholders import recogniser_style
@@ -47,21 +42,3 @@ def evaluate(translator: Translator, manifest: Path, beam: int = 5,
                        **bleu_chrf(hypotheses, references),
                        "numbers_kept": numbers_kept(hypotheses, references),
                        "names_kept": names_kept(hypotheses, references, names)}
-
-
-class SpeechTranslator(Protocol):
-    """Speech straight to English in one model (Whisper's translate task)."""
-
-    def translate(self, audio: np.ndarray) -> str: ...
-
-
-def speech_translation(baseline: SpeechTranslator, manifest: Path,
-                       name: str = "whisper translate") -> dict:
-    """One `voice eval e2e` row for a system that goes from speech to English by itself
-    (Whisper's translate task), on the recordings evaluate_e2e scores: those with an English
-    Asterisk prompt."""
-    english = asterisk.transcripts("en")
-    rows = [r for r in read_jsonl(manifest) if r.get("id") in english]
-    hypotheses = [baseline.translate(load_audio(manifest.parent / r["audio"])) for r in rows]
-    return {"set": manifest.stem, "system": name, "recordings": len(rows),
-            **bleu_chrf(hypotheses, [english[r["id"]] for r in rows])}
