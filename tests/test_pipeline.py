@@ -238,8 +238,17 @@ def test_assistant_hears_a_spoken_command(tmp_path):
     result = run("assistant", "--input", str(command), "--no-speak", env=_assistant_env(tmp_path))
     assert result.returncode == 0, result.stderr
     [utterance] = [json.loads(line) for line in result.stdout.splitlines()]
-    assert utterance["intent"]["intent"] == "HassTurnOn" and utterance["intent"]["ok"]
+    assert utterance["intent"] == "HassTurnOn" and utterance["ok"]
     assert utterance["reply"] and "first_audio" not in utterance["timings_ms"]
+    typed = subprocess.run([*VOICE, "assistant", "--no-speak"], capture_output=True, text=True,
+                           input=utterance["text"] + "\n", timeout=120,
+                           env={**os.environ, **_assistant_env(tmp_path)})
+    [line] = [json.loads(line) for line in typed.stdout.splitlines()]
+    # one schema: a spoken command is the typed command's line plus where it was said
+    assert utterance.keys() - line.keys() == {"index", "start", "end", "timings_ms"}
+    assert line.keys() <= utterance.keys()
+    assert {k: utterance[k] for k in ("text", "intent", "slots")} == \
+        {k: line[k] for k in ("text", "intent", "slots")}
 
 
 def test_batch_refuses_to_overwrite_its_input(tmp_path):

@@ -3,7 +3,6 @@ and `voice bench pipeline` run. A mode loads only the models it uses, when it st
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,9 +39,7 @@ def assisting(assistant: Assistant) -> Callable[[Utterance], str]:
     """The assistant mode's response: act on the utterance; the reply is spoken."""
     def respond(utterance: Utterance) -> str:
         reply = assistant.handle(utterance.es)
-        utterance.intent = {k: v for k, v in dataclasses.asdict(reply).items()
-                            if k in ("intent", "slots", "confidence", "ok")}
-        utterance.reply = reply.reply
+        utterance.command = reply.to_dict()
         return reply.reply
 
     return respond

@@ -49,16 +49,18 @@ class Utterance:
     end: float
     es: str = ""
     en: str | None = None
-    reply: str | None = None
-    intent: dict | None = None
+    command: dict | None = None  # the assistant's Reply.to_dict(): its text is es
     timings: dict[str, float] = field(default_factory=dict)  # ms after the endpoint
 
     def to_dict(self) -> dict:
-        out = {"index": self.index, "start": round(self.start, 2), "end": round(self.end, 2),
-               "es": self.es}
-        for key in ("en", "intent", "reply"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
+        """Translate and transcribe: {"index","start","end","es"[,"en"],"timings_ms"}. The
+        assistant: its reply's own line (the one typed commands get), plus these times."""
+        times = {"index": self.index, "start": round(self.start, 2), "end": round(self.end, 2)}
+        if self.command is not None:
+            return {**self.command, **times, "timings_ms": self.timings}
+        out = {**times, "es": self.es}
+        if self.en is not None:
+            out["en"] = self.en
         return {**out, "timings_ms": self.timings}
 
 

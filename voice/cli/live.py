@@ -3,7 +3,6 @@ pipelines are assembled in `voice.live`; here options are parsed and results pri
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from contextlib import nullcontext
@@ -73,7 +72,7 @@ def assistant(
         try:
             for line in sys.stdin:
                 reply = helper.handle(line.strip())
-                _print(dataclasses.asdict(reply))
+                _print(reply.to_dict())
                 say(reply.reply)
         except KeyboardInterrupt:
             pass

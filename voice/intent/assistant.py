@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 from voice.errors import VoiceError
@@ -39,12 +39,18 @@ class Parser(Protocol):
 
 @dataclass
 class Reply:
-    text: str
+    """What the assistant made of one command: the JSON line `voice assistant` prints, for
+    typed and spoken commands alike (a spoken one adds its times: `Utterance.to_dict`)."""
+
+    text: str  # the command, as typed or as recognised
     intent: str | None
     slots: dict[str, str | float]
     confidence: float
     reply: str  # what to say
     ok: bool  # False: nothing was done (not understood, unknown device, failure...)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def numeric(slots: dict[str, str]) -> dict[str, str | float]:
