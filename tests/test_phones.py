@@ -57,10 +57,11 @@ def test_tapping_a_layer_leaves_the_character_output_unchanged(phone_layer):
     x, lengths = torch.randn(2, 90, 80), torch.tensor([90, 50])
     with torch.no_grad():
         reference, ref_lengths = plain(x, lengths)
-        log_probs, out_lengths, phone_log_probs = tapped(x, lengths, phones=True)
+        out = tapped(x, lengths, aux=True)
         assert torch.equal(tapped(x, lengths)[0], reference)
-    assert torch.allclose(log_probs, reference, atol=1e-5) and torch.equal(out_lengths, ref_lengths)
-    assert phone_log_probs.shape == (2, 23, 7)
+    assert torch.allclose(out.log_probs, reference, atol=1e-5)
+    assert torch.equal(out.lengths, ref_lengths)
+    assert out.phones.shape == (2, 23, 7) and out.teacher is None
     assert list(tapped.state_dict()) == [*plain.state_dict(), "phone_head.weight",
                                          "phone_head.bias"]
 
@@ -79,8 +80,8 @@ def test_shipped_model_loads_and_reads_the_same_with_a_phone_head():
     features = torch.randn(1, 300, 80) - 4
     with torch.no_grad():
         reference, _ = recognizer.model(features, torch.tensor([300]))
-        log_probs, _, _ = with_head(features, torch.tensor([300]), phones=True)
-    assert torch.allclose(log_probs, reference, atol=1e-5)
+        out = with_head(features, torch.tensor([300]), aux=True)
+    assert torch.allclose(out.log_probs, reference, atol=1e-5)
 
 
 def _manifest(folder: Path, name: str, rows: list[dict]) -> str:
@@ -114,10 +115,10 @@ def test_toy_model_with_a_phone_head_overfits_spanish_and_english(tmp_path):
     assert batch.phone_lengths.min() > 0
 
     def losses() -> tuple[float, float]:
-        log_probs, lengths, phone_log_probs = task.model(batch.features, batch.lengths, True)
-        return (task._mean_ctc(log_probs, batch.targets, lengths, batch.target_lengths).item(),
-                task._mean_ctc(phone_log_probs, batch.phones, lengths,
-                               batch.phone_lengths).item())
+        out = task.model(batch.features, batch.lengths, aux=True)
+        return (task._mean_ctc(out.log_probs, batch.targets, out.lengths,
+                               batch.target_lengths).item(),
+                task._mean_ctc(out.phones, batch.phones, out.lengths, batch.phone_lengths).item())
 
     before = losses()
     optimizer = torch.optim.Adam(task.model.parameters(), lr=3e-3)

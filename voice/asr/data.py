@@ -6,11 +6,13 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from voice.asr.augment import SILENCE, AugmentConfig, augment
 from voice.asr.features import FeatureSet
 from voice.asr.model import Subsample
+from voice.asr.teacher import TeacherFrames, resample
 from voice.text import CharVocab
 from voice.train import cut_batches
 
@@ -32,6 +34,8 @@ class Batch:
     target_lengths: torch.Tensor  # (B,); 0 = no character target (another language)
     phones: torch.Tensor | None = None  # phone ids as targets, when the model has a phone head
     phone_lengths: torch.Tensor | None = None
+    teacher: torch.Tensor | None = None  # (B, output frames, dim): distillation targets
+    teacher_lengths: torch.Tensor | None = None  # (B,); 0 = no teacher frames
 
     @property
     def frames(self) -> int:
@@ -43,14 +47,34 @@ def _flat(targets: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
             torch.tensor([len(t) for t in targets]))
 
 
+def _pad_teacher(teacher: list[torch.Tensor | None],
+                 frames: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Teacher frames padded to the batch's output frames (zeros; length 0 = none)."""
+    dim = next(t.shape[1] for t in teacher if t is not None)
+    padded = torch.zeros(len(teacher), max(frames), dim)
+    lengths = torch.zeros(len(teacher), dtype=torch.long)
+    for i, (t, n) in enumerate(zip(teacher, frames, strict=True)):
+        if t is not None:
+            padded[i, :n], lengths[i] = t, n
+    return padded, lengths
+
+
 def collate(feats: list[torch.Tensor], targets: list[list[int]],
-            phones: list[list[int]] | None = None) -> Batch:
-    """Pad with silence: the model runs unpacked, so padding must look like trailing quiet."""
+            phones: list[list[int]] | None = None,
+            teacher: list[np.ndarray | None] | None = None) -> Batch:
+    """Pad with silence: the model runs unpacked, so padding must look like trailing quiet.
+    Teacher frames are stretched to each utterance's output frames (tempo augmentation)."""
     lengths = torch.tensor([len(f) for f in feats])
     padded = torch.full((len(feats), int(lengths.max()), feats[0].shape[1]), SILENCE)
     for i, f in enumerate(feats):
         padded[i, : len(f)] = f
-    return Batch(padded, lengths, *_flat(targets), *(_flat(phones) if phones else (None, None)))
+    batch = Batch(padded, lengths, *_flat(targets), *(_flat(phones) if phones else (None, None)))
+    if teacher is not None and any(t is not None for t in teacher):
+        frames = [Subsample.out_frames(len(f)) for f in feats]
+        batch.teacher, batch.teacher_lengths = _pad_teacher(
+            [None if t is None else resample(t, n) for t, n in zip(teacher, frames, strict=True)],
+            frames)
+    return batch
 
 
 def fits(frames: int, target: int) -> bool:
@@ -58,28 +82,39 @@ def fits(frames: int, target: int) -> bool:
     return 0 < target and Subsample.out_frames(frames * 85 // 100) > target * 1.1
 
 
+@dataclass
+class SetTargets:
+    """One training set's targets besides its transcripts."""
+
+    langs: list[str]  # each utterance's language: only Spanish trains the character head
+    phones: list[list[int]] | None = None  # phone ids, when the model has a phone head
+    teacher: TeacherFrames | None = None  # Whisper's encoder frames, when distilled on this set
+
+
 class AsrBatches:
     """Epochs of batches over several feature sets, each repeated its own number of times.
 
-    phones (per set, per utterance: language and phone ids) is given when the model has a phone
-    head: then utterances in other languages train it alone, with no character target."""
+    extra (one per set) gives languages, phone ids and teacher frames: utterances in other
+    languages then train the auxiliary heads alone, with no character target."""
 
     def __init__(self, sets: list[FeatureSet], repeat: list[int], config: AsrDataConfig,
                  augment_config: AugmentConfig | None, vocab: CharVocab, seed: int = 0,
-                 phones: list[list[tuple[str, list[int]]]] | None = None) -> None:
+                 extra: list[SetTargets] | None = None) -> None:
         self.sets, self.config, self.augment = sets, config, augment_config
         self.seed = seed
-        self.targets = [[vocab.encode(t) for t in s.texts] for s in sets]
-        self.phones = None if phones is None else [[ids for _, ids in p] for p in phones]
-        if phones is not None:
-            self.targets = [[t if lang == "es" else [] for t, (lang, _) in zip(ts, p, strict=True)]
-                            for ts, p in zip(self.targets, phones, strict=True)]
+        self.extra = extra or [SetTargets(["es"] * len(s)) for s in sets]
+        self.targets = [[vocab.encode(t) if lang == "es" else [] for t, lang in
+                         zip(s.texts, e.langs, strict=True)]
+                        for s, e in zip(sets, self.extra, strict=True)]
+        self.has_phones = any(e.phones is not None for e in self.extra)
         self.items: list[tuple[int, int, int]] = []  # (set, index, frames)
         for k, (s, times) in enumerate(zip(sets, repeat, strict=True)):
+            e = self.extra[k]
             for i, frames in enumerate(s.lengths()):
                 ok = fits(int(frames), len(self.targets[k][i])) or (
-                    self.phones is not None and not self.targets[k][i]
-                    and fits(int(frames), len(self.phones[k][i])))
+                    not self.targets[k][i] and (
+                        (e.phones is not None and fits(int(frames), len(e.phones[i])))
+                        or e.teacher is not None))
                 if ok and frames <= config.max_seconds * 100:
                     self.items += [(k, i, int(frames))] * times
 
@@ -111,5 +146,8 @@ class AsrBatches:
         if self.augment is not None:
             others = feats[1:] + feats[:1]
             feats = [augment(f, self.augment, o) for f, o in zip(feats, others, strict=True)]
-        phones = None if self.phones is None else [self.phones[k][i] for k, i, _ in batch]
-        return collate(feats, [self.targets[k][i] for k, i, _ in batch], phones)
+        phones = [self.extra[k].phones[i] if self.extra[k].phones is not None else []
+                  for k, i, _ in batch] if self.has_phones else None
+        teacher = [None if self.extra[k].teacher is None else self.extra[k].teacher[i]
+                   for k, i, _ in batch]
+        return collate(feats, [self.targets[k][i] for k, i, _ in batch], phones, teacher)

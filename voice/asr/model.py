@@ -22,6 +22,8 @@ class AsrModelConfig:
     vocab: int = 36
     phone_vocab: int = 0  # outputs of the auxiliary phone CTC head (voice.asr.phones); 0 = none
     phone_layer: int = 0  # the recurrent layer (1 = lowest) feeding that head; 0 = the top one
+    teacher_dim: int = 0  # width of the teacher's frames the distillation head predicts; 0 = none
+    teacher_layer: int = 0  # the recurrent layer feeding the distillation head; 0 = the top one
 
 
 class Subsample(nn.Module):
@@ -63,15 +65,27 @@ def _layers_view(rnn: nn.RNNBase, first: int, last: int) -> nn.RNNBase:
     return view.train(rnn.training)
 
 
+@dataclass
+class AuxOutputs:
+    """What training reads besides the character log-probs: the auxiliary heads' outputs."""
+
+    log_probs: torch.Tensor
+    lengths: torch.Tensor
+    phones: torch.Tensor | None  # phone log-probs, with a phone head
+    teacher: torch.Tensor | None  # predicted teacher frames, with a distillation head
+
+
 class CtcRecognizer(nn.Module):
     """(features, lengths) -> per-frame log-probabilities over the character vocabulary; with
-    a phone head, training also asks for the phone log-probabilities (phones=True)."""
+    auxiliary heads (phones, teacher frames), training asks for their outputs too (aux=True).
+    Inference never reads them."""
 
     def __init__(self, config: AsrModelConfig) -> None:
         super().__init__()
-        if not 0 <= config.phone_layer <= config.layers:
-            raise VoiceError(f"recipe [model]: phone_layer must be 0 (the top) to layers "
-                             f"({config.layers}), not {config.phone_layer}")
+        for name in ("phone_layer", "teacher_layer"):
+            if not 0 <= getattr(config, name) <= config.layers:
+                raise VoiceError(f"recipe [model]: {name} must be 0 (the top) to layers "
+                                 f"({config.layers}), not {getattr(config, name)}")
         self.config = config
         self.register_buffer("mean", torch.zeros(config.n_mels))
         self.register_buffer("std", torch.ones(config.n_mels))
@@ -84,14 +98,16 @@ class CtcRecognizer(nn.Module):
         self.head = nn.Linear(2 * config.hidden, config.vocab)
         self.phone_head = nn.Linear(2 * config.hidden, config.phone_vocab) \
             if config.phone_vocab else None
-        self.register_load_state_dict_pre_hook(_fresh_phone_head)
+        self.teacher_head = nn.Linear(2 * config.hidden, config.teacher_dim) \
+            if config.teacher_dim else None
+        self.register_load_state_dict_pre_hook(_fresh_heads)
 
     def forward(self, features: torch.Tensor, lengths: torch.Tensor,
-                phones: bool = False) -> tuple[torch.Tensor, ...]:
-        """(log-probs, lengths), and the phone head's log-probs when phones is set."""
+                aux: bool = False) -> tuple[torch.Tensor, torch.Tensor] | AuxOutputs:
+        """(log-probs, lengths), or AuxOutputs when aux is set (training)."""
         x, lengths = self.frames(features, lengths)
-        if phones:
-            return self._with_phones(self.dropout(x), lengths)
+        if aux:
+            return self._with_heads(self.dropout(x), lengths)
         # No packing: on CPU, packed batches of unequal lengths make the backward pass ~5x
         # slower. Batches hold similar lengths, padded with silence (see data.collate), so the
         # backward direction only reads a little extra trailing silence.
@@ -103,24 +119,38 @@ class CtcRecognizer(nn.Module):
         """Normalised, subsampled frames: what the RNN reads (streaming starts here too)."""
         return self.frontend((features - self.mean) / self.std, lengths)
 
-    def _with_phones(self, x: torch.Tensor,
-                     lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        if self.phone_head is None:
-            raise VoiceError("this recogniser has no phone head (recipe [phones] weight = 0)")
-        tap = self.config.phone_layer or self.config.layers
-        if tap == self.config.layers:
-            top, _ = self.rnn(x)
-            below = top
-        else:
-            below, _ = _layers_view(self.rnn, 0, tap)(x)
-            top, _ = _layers_view(self.rnn, tap, self.config.layers)(
-                nn.functional.dropout(below, self.rnn.dropout, self.training))
-        return (self.head(self.dropout(top)).log_softmax(-1), lengths.clamp(max=x.shape[1]),
-                self.phone_head(self.dropout(below)).log_softmax(-1))
+    def _layer_outputs(self, x: torch.Tensor, taps: set[int]) -> dict[int, torch.Tensor]:
+        """The outputs of the tapped recurrent layers (1 = lowest) and of the top one, from
+        views of the one RNN split at the taps (dropout between them, as inside the RNN)."""
+        outputs: dict[int, torch.Tensor] = {}
+        first = 0
+        for tap in sorted(taps | {self.config.layers}):
+            if first:
+                x = nn.functional.dropout(x, self.rnn.dropout, self.training)
+            rnn = self.rnn if (first, tap) == (0, self.config.layers) else \
+                _layers_view(self.rnn, first, tap)
+            x, _ = rnn(x)
+            outputs[tap], first = x, tap
+        return outputs
+
+    def _with_heads(self, x: torch.Tensor, lengths: torch.Tensor) -> AuxOutputs:
+        top = self.config.layers
+        phone_tap = self.config.phone_layer or top
+        teacher_tap = self.config.teacher_layer or top
+        taps = {t for t, head in ((phone_tap, self.phone_head), (teacher_tap, self.teacher_head))
+                if head is not None}
+        outputs = self._layer_outputs(x, taps)
+        return AuxOutputs(
+            self.head(self.dropout(outputs[top])).log_softmax(-1), lengths.clamp(max=x.shape[1]),
+            None if self.phone_head is None else
+            self.phone_head(self.dropout(outputs[phone_tap])).log_softmax(-1),
+            None if self.teacher_head is None else self.teacher_head(outputs[teacher_tap]))
 
 
-def _fresh_phone_head(model: CtcRecognizer, state: dict, prefix: str, *_) -> None:
-    """Fine-tuning a model trained without a phone head: the head starts as initialised."""
-    if model.phone_head is not None:
-        for name, value in model.phone_head.state_dict().items():
-            state.setdefault(f"{prefix}phone_head.{name}", value)
+def _fresh_heads(model: CtcRecognizer, state: dict, prefix: str, *_) -> None:
+    """Fine-tuning a model trained without an auxiliary head: the head starts as initialised."""
+    for name in ("phone_head", "teacher_head"):
+        head = getattr(model, name)
+        if head is not None:
+            for key, value in head.state_dict().items():
+                state.setdefault(f"{prefix}{name}.{key}", value)

@@ -12,15 +12,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr import phones
+from voice.asr import phones, teacher
 from voice.asr.augment import AugmentConfig
 from voice.asr.beam import BeamConfig
-from voice.asr.data import AsrBatches, AsrDataConfig, Batch, collate
+from voice.asr.data import AsrBatches, AsrDataConfig, Batch, SetTargets, collate
 from voice.asr.decode import collapse, greedy
 from voice.asr.features import FeatureSet
 from voice.asr.lm import LmConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.asr.teacher import TeacherFrames
 from voice.checkpoint import save_model
+from voice.data.manifest import read_jsonl
 from voice.errors import VoiceError
 from voice.metrics import error_rates
 from voice.text import CharVocab
@@ -33,10 +35,19 @@ class PhoneConfig:
 
 
 @dataclass
+class TeacherConfig:
+    """Distillation of Whisper base's encoder frames (voice.asr.teacher) into one layer."""
+
+    weight: float = 0.0  # loss weight of the distillation head; 0 = no teacher
+    sets: list[str] = field(default_factory=list)  # train manifests that get teacher frames
+
+
+@dataclass
 class AsrRecipe:
     data: AsrDataConfig = field(default_factory=AsrDataConfig)
     model: AsrModelConfig = field(default_factory=AsrModelConfig)
     phones: PhoneConfig = field(default_factory=PhoneConfig)
+    teacher: TeacherConfig = field(default_factory=TeacherConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     lm: LmConfig = field(default_factory=LmConfig)
@@ -47,7 +58,21 @@ class AsrRecipe:
         cannot be trained from."""
         if not self.data.dev or len(self.data.repeat) not in (0, len(self.data.train)):
             raise VoiceError("[data] needs dev manifests and one repeat per train manifest")
+        if unknown := set(self.teacher.sets) - set(self.data.train):
+            raise VoiceError(f"[teacher] sets must be train manifests: {', '.join(unknown)}")
         return [*self.data.train, *self.data.dev]
+
+
+def distillation_loss(predicted: torch.Tensor, target: torch.Tensor,
+                      lengths: torch.Tensor) -> torch.Tensor:
+    """L1 plus cosine distance per frame (as DistilHuBERT), over the frames that have a
+    target; the student's frames may run a little past the teacher's (padding)."""
+    frames = min(predicted.shape[1], target.shape[1])
+    predicted, target = predicted[:, :frames], target[:, :frames]
+    mask = (torch.arange(frames)[None] < lengths[:, None]).to(predicted.dtype)
+    per_frame = (predicted - target).abs().mean(-1) + 1 - nn.functional.cosine_similarity(
+        predicted, target, dim=-1)
+    return (per_frame * mask).sum() / mask.sum().clamp(min=1)
 
 
 class AsrTask:
@@ -57,13 +82,14 @@ class AsrTask:
         self.vocab = CharVocab()
         recipe.model.vocab = len(self.vocab)
         recipe.model.phone_vocab = phones.vocab_size() if recipe.phones.weight else 0
+        recipe.model.teacher_dim = teacher.DIM if recipe.teacher.weight else 0
         self.model = CtcRecognizer(recipe.model)
         train_sets = [FeatureSet.load(m) for m in recipe.data.train]
         self.dev_sets = [FeatureSet.load(m) for m in recipe.data.dev]
         self._normalisation(train_sets)
         repeat = recipe.data.repeat or [1] * len(train_sets)
         self.data = AsrBatches(train_sets, repeat, recipe.data, recipe.augment, self.vocab,
-                               recipe.train.seed, self._phones(recipe.data.train))
+                               recipe.train.seed, self._extra(recipe.data.train))
         self.dev_phones = self._phones(recipe.data.dev)
         self.ctc = nn.CTCLoss(blank=CharVocab.BLANK, zero_infinity=True)
         self.ctc_each = nn.CTCLoss(blank=0, reduction="none", zero_infinity=True)
@@ -74,6 +100,15 @@ class AsrTask:
             return None
         return [[(lang, phones.encode(ps)) for lang, ps in phones.manifest_phones(m)]
                 for m in manifests]
+
+    def _extra(self, manifests: list[str]) -> list[SetTargets]:
+        """Languages, phone ids and teacher frames of the training sets."""
+        phone_sets = self._phones(manifests)
+        return [SetTargets([row.get("lang", "es") for row in read_jsonl(m)],
+                           None if phone_sets is None else [ids for _, ids in phone_sets[n]],
+                           TeacherFrames.load(m) if self.recipe.teacher.weight
+                           and m in self.recipe.teacher.sets else None)
+                for n, m in enumerate(manifests)]
 
     def _normalisation(self, sets: list[FeatureSet]) -> None:
         """Global per-bin mean/std from a sample of training frames (streaming-friendly)."""
@@ -92,15 +127,20 @@ class AsrTask:
         return self.data.steps_per_epoch(world)
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
-        if batch.phones is None:
+        if batch.phones is None and batch.teacher is None:
             log_probs, lengths = model(batch.features, batch.lengths)
             loss = self.ctc(log_probs.transpose(0, 1), batch.targets, lengths,
                             batch.target_lengths)
             return loss, batch.frames
-        log_probs, lengths, phone_log_probs = model(batch.features, batch.lengths, phones=True)
-        chars = self._mean_ctc(log_probs, batch.targets, lengths, batch.target_lengths)
-        phone = self._mean_ctc(phone_log_probs, batch.phones, lengths, batch.phone_lengths)
-        return chars + self.recipe.phones.weight * phone, batch.frames
+        out = model(batch.features, batch.lengths, aux=True)
+        loss = self._mean_ctc(out.log_probs, batch.targets, out.lengths, batch.target_lengths)
+        if batch.phones is not None:
+            loss = loss + self.recipe.phones.weight * self._mean_ctc(
+                out.phones, batch.phones, out.lengths, batch.phone_lengths)
+        if batch.teacher is not None:
+            loss = loss + self.recipe.teacher.weight * distillation_loss(
+                out.teacher, batch.teacher, batch.teacher_lengths)
+        return loss, batch.frames
 
     def _mean_ctc(self, log_probs: torch.Tensor, targets: torch.Tensor, lengths: torch.Tensor,
                   target_lengths: torch.Tensor) -> torch.Tensor:
@@ -119,10 +159,13 @@ class AsrTask:
             batch = to_device(collate([torch.from_numpy(features[i].astype(np.float32))
                                        for i in chunk], [[] for _ in chunk]),
                               next(model.parameters()).device)
-            out = model(batch.features, batch.lengths, phones=phone_head)
-            log_probs = out[2] if phone_head else out[0]
+            if phone_head:
+                out = model(batch.features, batch.lengths, aux=True)
+                log_probs, lengths = out.phones, out.lengths
+            else:
+                log_probs, lengths = model(batch.features, batch.lengths)
             for b, i in enumerate(chunk):
-                yield int(i), log_probs[b].cpu(), int(out[1][b])
+                yield int(i), log_probs[b].cpu(), int(lengths[b])
 
     def transcribe_set(self, model: nn.Module, features: FeatureSet) -> list[str]:
         texts: list[str] = [""] * len(features)
