@@ -1,0 +1,1 @@
+"""Servers that let other programs use voice's models: `voice serve wyoming` (Home Assistant)."""

@@ -1,0 +1,28 @@
+"""The services `voice serve wyoming` offers, their models loaded once at start."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from voice.serve.wyoming import Service
+from voice.tts import VOICES, Speaker
+
+
+def load(home: Path | None = None, state: Path | None = None,
+         decoder: str | None = None) -> list[Service]:
+    """asr (Spanish), tts (a voice per language), handle (Spanish commands on the home);
+    decoder None: the recogniser's best (beam with the word LM when the model has it)."""
+    from voice.asr.recognizer import Recognizer
+    from voice.live import make_assistant
+    from voice.serve.asr import Asr
+    from voice.serve.handle import Handle
+    from voice.serve.tts import Tts
+
+    # one thread runs the models, a request at a time: torch already spreads one over the
+    # cores, and the beam decoder is not known to be safe to share between threads
+    models = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice-models")
+    recognizer = Recognizer.load(None, decoder)
+    return [Asr(recognizer, models),
+            Tts({language: Speaker(language) for language in VOICES}),
+            Handle(make_assistant(home, state), models)]
