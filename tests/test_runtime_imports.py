@@ -32,7 +32,10 @@ COMMANDS = {
     "assistant": ["assistant", "--no-speak"],
     "listen-translate": ["listen", "--mode", "translate", "--input", SAMPLE, "--no-speak"],
     "listen-assistant": ["listen", "--mode", "assistant", "--input", SAMPLE, "--no-speak"],
+    "serve-wyoming": ["serve", "wyoming", "--uri", "stdio://"],  # answers stdin, ends at EOF
 }
+STDIN = {"assistant": "apaga la luz de la cocina\n",
+         "serve-wyoming": '{"type": "transcript", "data": {"text": "qué hora es"}}\n'}
 
 
 def _imported(args: list[str], tmp_path, stdin: str = "", before: str = "") -> list[str]:
@@ -46,8 +49,7 @@ def _imported(args: list[str], tmp_path, stdin: str = "", before: str = "") -> l
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_runtime_command_loads_no_training_or_corpus_code(name, tmp_path):
-    stdin = "apaga la luz de la cocina\n" if name == "assistant" else ""
-    assert _imported(COMMANDS[name], tmp_path, stdin) == []
+    assert _imported(COMMANDS[name], tmp_path, STDIN.get(name, "")) == []
 
 
 @needs("espeak-ng", "espeak-ng")

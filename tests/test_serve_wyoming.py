@@ -4,8 +4,6 @@ own client, the way Home Assistant speaks to it."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import wave
 from pathlib import Path
 
@@ -20,16 +18,15 @@ from wyoming.error import Error
 from wyoming.event import Event, async_read_event
 from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
-from wyoming.server import AsyncTcpServer
 from wyoming.tts import Synthesize, SynthesizeVoice
 
 from tests.conftest import needs
 from voice.audio import load_audio
 from voice.serve import services
 from voice.serve.audio import Pcm16k
-from voice.serve.wyoming import MAX_EVENT_BYTES, serve
+from voice.serve.wyoming import MAX_EVENT_BYTES, background
 
-pytestmark = needs("espeak-ng", "espeak-ng")
+speech = needs("espeak-ng", "espeak-ng")
 SAMPLE = Path("assets/samples/conf-waitforleader.wav")
 TIMEOUT = 30.0
 
@@ -38,25 +35,8 @@ TIMEOUT = 30.0
 def server(tmp_path_factory):
     """The server of `voice serve wyoming`, on its own thread and event loop, as in use."""
     offered = services.load(state=tmp_path_factory.mktemp("serve") / "state.sqlite3")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    listener = AsyncTcpServer("127.0.0.1", port)
-    running = asyncio.run_coroutine_threadsafe(serve(listener, offered), loop)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            threading.Event().wait(0.05)
-    yield port, offered[0].recognizer
-    asyncio.run_coroutine_threadsafe(listener.stop(), loop).result(TIMEOUT)
-    running.cancel()
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(TIMEOUT)
+    with background(offered) as uri:
+        yield int(uri.rsplit(":", 1)[1]), offered[0].recognizer
 
 
 def client(port: int) -> AsyncTcpClient:
@@ -98,6 +78,7 @@ async def transcribe(port: int, path: Path) -> tuple[str, list[Event]]:
     return final, events
 
 
+@speech
 def test_describe_lists_spanish_asr_voices_and_commands(server):
     async def talk():
         async with client(server[0]) as connection:
@@ -170,6 +151,7 @@ def test_converter_matches_the_file_reader(tmp_path):
     assert np.abs(heard[:n] - read[:n]).max() < 1e-3
 
 
+@speech
 def test_synthesize_speaks_spanish_or_english(server):
     async def speak(voice: SynthesizeVoice | None) -> tuple[AudioStart, bytes]:
         async with client(server[0]) as connection:

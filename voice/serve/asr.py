@@ -66,7 +66,7 @@ class Transcription:
     def __init__(self, asr: Asr, send: Send) -> None:
         self.asr = asr
         self.send = send
-        self.streaming = StreamingRecognizer(asr.recognizer)
+        self.streaming: StreamingRecognizer | None = None  # made at the first audio (50 ms)
         self.failed = False  # the current stream was refused: drop its audio until a new one
         self.reset()
 
@@ -74,7 +74,8 @@ class Transcription:
         self.stream: Pcm16k | None = None
         self.blocks: list[np.ndarray] = []
         self.samples = 0
-        self.streaming.reset()
+        if self.streaming is not None:
+            self.streaming.reset()
         self.sent = 0  # words sent as transcript-chunk events
 
     async def receive(self, event: Event) -> None:
@@ -105,6 +106,8 @@ class Transcription:
         except VoiceError:
             self.failed = True
             raise
+        if self.streaming is None:
+            self.streaming = await self.asr.run(StreamingRecognizer, self.asr.recognizer)
         await self.send(TranscriptStart(language=LANGUAGE).event())
 
     async def hear(self, chunk: AudioChunk) -> None:

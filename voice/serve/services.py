@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from voice.errors import VoiceError
 from voice.serve.wyoming import Service
 from voice.tts import VOICES, Speaker
+
+log = logging.getLogger(__name__)
 
 
 def load(home: Path | None = None, state: Path | None = None,
          decoder: str | None = None) -> list[Service]:
     """asr (Spanish), tts (a voice per language), handle (Spanish commands on the home);
-    decoder None: the recogniser's best (beam with the word LM when the model has it)."""
+    decoder None: the recogniser's best (beam with the word LM when the model has it). Without
+    a speech engine the others are served alone, with a note."""
     from voice.asr.recognizer import Recognizer
     from voice.live import make_assistant
     from voice.serve.asr import Asr
@@ -22,7 +27,10 @@ def load(home: Path | None = None, state: Path | None = None,
     # one thread runs the models, a request at a time: torch already spreads one over the
     # cores, and the beam decoder is not known to be safe to share between threads
     models = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice-models")
-    recognizer = Recognizer.load(None, decoder)
-    return [Asr(recognizer, models),
-            Tts({language: Speaker(language) for language in VOICES}),
-            Handle(make_assistant(home, state), models)]
+    offered: list[Service] = [Asr(Recognizer.load(None, decoder), models)]
+    try:
+        offered.append(Tts({language: Speaker(language) for language in VOICES}))
+    except VoiceError as error:
+        log.warning("voice: note: no text-to-speech (%s)", error)
+    offered.append(Handle(make_assistant(home, state), models))
+    return offered

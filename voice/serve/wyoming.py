@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import ClassVar
 
 from wyoming.error import Error
 from wyoming.event import Event, async_read_event
 from wyoming.info import Attribution, Describe, Info
 from wyoming.ping import Ping, Pong
-from wyoming.server import AsyncEventHandler, AsyncServer
+from wyoming.server import AsyncEventHandler, AsyncServer, AsyncTcpServer
 
 from voice.errors import VoiceError
 
 log = logging.getLogger(__name__)
-DEFAULT_URI = "tcp://127.0.0.1:10300"  # this machine only, unless told otherwise
 MAX_EVENT_BYTES = 1 << 20  # an event's data or payload; audio chunks are a few kB
 MAX_TEXT = 2_000  # characters of text to speak or to act on
 ATTRIBUTION = Attribution(name="voice", url="")  # no public home page yet
@@ -156,6 +158,8 @@ class Connection(AsyncEventHandler):
             await receive(event)
         except VoiceError as error:
             await self.refuse(str(error), "bad-request")
+        except ConnectionError:  # the client left while we answered
+            raise
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             await self.refuse(f"malformed {event.type} event ({type(error).__name__}: "
                               f"{error})", "malformed")
@@ -169,7 +173,7 @@ class Connection(AsyncEventHandler):
         await self.write_event(Error(text=message, code=code).event())
 
 
-def server(uri: str = DEFAULT_URI) -> AsyncServer:
+def server(uri: str) -> AsyncServer:
     """The server for a URI (tcp://HOST:PORT, unix://PATH, stdio://), before it listens."""
     try:
         return AsyncServer.from_uri(uri)
@@ -188,3 +192,32 @@ async def serve(listener: AsyncServer, services: Sequence[Service]) -> None:
         await listener.run(connect)
     except OSError as error:
         raise VoiceError(f"cannot listen: {error.strerror or error}") from None
+
+
+@contextmanager
+def background(services: Sequence[Service], wait: float = 30.0) -> Iterator[str]:
+    """A server on a free local port, on a thread and event loop of its own, as `voice serve
+    wyoming` runs (for tests and benchmarks in one process); yields its URI."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="wyoming", daemon=True)
+    thread.start()
+    listener = AsyncTcpServer("127.0.0.1", port)
+    running = asyncio.run_coroutine_threadsafe(serve(listener, services), loop)
+    try:
+        for _ in range(int(wait / 0.05)):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=wait).close()
+                break
+            except OSError:
+                if running.done():
+                    running.result()  # the server failed to start: say why
+                threading.Event().wait(0.05)
+        yield f"tcp://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(listener.stop(), loop).result(wait)
+        running.cancel()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(wait)
