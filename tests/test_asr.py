@@ -100,6 +100,18 @@ def test_model_overfits_one_batch():
     assert not math.isnan(loss.item())
 
 
+def test_causal_normalisation_follows_the_utterance_and_ignores_what_comes_later():
+    from voice.asr.model import causal_normalise
+
+    torch.manual_seed(0)
+    z = torch.randn(1, 400, 4) * 0.7 + torch.tensor([1.0, -1.0, 0.5, 0.0])  # a channel's tilt
+    out = causal_normalise(z, prior=50.0)
+    assert out[0, 300:].mean(0).abs().max() < 0.4  # offsets of 1.4 standard deviations: gone
+    assert out[0, 300:].std(0).sub(1).abs().max() < 0.4
+    later = torch.cat([z, torch.randn(1, 100, 4) * 9], 1)
+    assert torch.allclose(causal_normalise(later, 50.0)[:, :400], out)
+
+
 def test_error_rates_fold_accents_and_case():
     rates = error_rates(["Marque 1, por favor.", "Contraseña incorrecta"],
                         ["marque uno por favor", "contrasena correcta"])
@@ -130,18 +142,21 @@ def _streamed_log_probs(recognizer, audio, config):
     return torch.cat(streamer.committed), partials
 
 
-def test_streaming_carries_forward_state_exactly():
+@pytest.mark.parametrize("norm", ["global", "causal"])
+def test_streaming_carries_forward_state_exactly(norm):
     """With the backward direction silenced, chunked decoding must equal offline decoding:
-    this isolates the forward state carried across chunks and the front-end's delay."""
+    this isolates the forward state carried across chunks, the front-end's delay and, with
+    causal normalisation, the running statistics of everything heard so far."""
     from voice.asr.stream import StreamConfig
 
     torch.manual_seed(0)
-    model = CtcRecognizer(AsrModelConfig(hidden=24, layers=2)).eval()
+    model = CtcRecognizer(AsrModelConfig(hidden=24, layers=2, norm=norm)).eval()
     for name, param in model.rnn.named_parameters():
         if name.endswith("_reverse"):
             param.data.zero_()
     recognizer = Recognizer(model, VOCAB)
     audio = np.random.default_rng(0).standard_normal(3 * SAMPLE_RATE).astype(np.float32) * 0.1
+    audio *= np.linspace(0.2, 3.0, len(audio), dtype=np.float32)  # level rises: stats move
     offline = recognizer.log_probs(audio)
     streamed, partials = _streamed_log_probs(recognizer, audio, StreamConfig(0.32, 0.32))
     assert streamed.shape == offline.shape

@@ -24,6 +24,8 @@ class AsrModelConfig:
     phone_layer: int = 0  # the recurrent layer (1 = lowest) feeding that head; 0 = the top one
     teacher_dim: int = 0  # width of the teacher's frames the distillation head predicts; 0 = none
     teacher_layer: int = 0  # the recurrent layer feeding the distillation head; 0 = the top one
+    norm: str = "global"  # global: training-set mean/std per bin | causal: also running stats
+    norm_prior: float = 100.0  # causal: frames of evidence the global statistics count for
 
 
 class Subsample(nn.Module):
@@ -47,6 +49,18 @@ class Subsample(nn.Module):
     @classmethod
     def out_frames(cls, frames: int) -> int:
         return (frames + cls.STRIDE - 1) // cls.STRIDE
+
+
+def causal_normalise(z: torch.Tensor, prior: float) -> torch.Tensor:
+    """(B, T, bins) globally normalised log-mels -> mean and variance normalised per bin by the
+    running statistics of frames 0..t (the global ones, zero and one, counting as `prior`
+    frames), so the speaker's and the channel's average spectrum is taken out as the utterance
+    goes and streaming still equals whole-utterance decoding. Trailing padding changes nothing
+    before it."""
+    count = torch.arange(1, z.shape[1] + 1, dtype=z.dtype, device=z.device)[None, :, None] + prior
+    mean = z.cumsum(1) / count
+    var = ((z * z).cumsum(1) + prior) / count - mean * mean
+    return (z - mean) / var.clamp(min=1e-2).sqrt()
 
 
 def _layers_view(rnn: nn.RNNBase, first: int, last: int) -> nn.RNNBase:
@@ -82,6 +96,8 @@ class CtcRecognizer(nn.Module):
 
     def __init__(self, config: AsrModelConfig) -> None:
         super().__init__()
+        if config.norm not in ("global", "causal"):
+            raise VoiceError(f"recipe [model]: norm must be global or causal, not {config.norm!r}")
         for name in ("phone_layer", "teacher_layer"):
             if not 0 <= getattr(config, name) <= config.layers:
                 raise VoiceError(f"recipe [model]: {name} must be 0 (the top) to layers "
@@ -114,10 +130,15 @@ class CtcRecognizer(nn.Module):
         x, _ = self.rnn(self.dropout(x))
         return self.head(self.dropout(x)).log_softmax(-1), lengths.clamp(max=x.shape[1])
 
+    def normalise(self, features: torch.Tensor) -> torch.Tensor:
+        """Log-mels as the front end reads them (streaming normalises its whole history)."""
+        z = (features - self.mean) / self.std
+        return causal_normalise(z, self.config.norm_prior) if self.config.norm == "causal" else z
+
     def frames(self, features: torch.Tensor,
                lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Normalised, subsampled frames: what the RNN reads (streaming starts here too)."""
-        return self.frontend((features - self.mean) / self.std, lengths)
+        """Normalised, subsampled frames: what the RNN reads."""
+        return self.frontend(self.normalise(features), lengths)
 
     def _layer_outputs(self, x: torch.Tensor, taps: set[int]) -> dict[int, torch.Tensor]:
         """The outputs of the tapped recurrent layers (1 = lowest) and of the top one, from

@@ -26,6 +26,7 @@ _FRONTEND_DELAY = -(-(WIN_LENGTH // 2) // HOP_LENGTH) + 3
 # Output frames at the start of an audio slice that differ from the whole utterance's: the
 # STFT's reflect padding touches two mel frames, which reach two output frames (+1 to spare).
 _MARGIN = 3
+_PADDED_MELS = 2  # mel frames at each end of a slice that the reflect padding touches
 
 
 @dataclass
@@ -68,6 +69,7 @@ class StreamingRecognizer:
         self.samples = 0
         self.committed: list[torch.Tensor] = []  # log-probs of final frames
         self.states: list[torch.Tensor | tuple | None] = [None] * len(self.layers)
+        self.mels = torch.zeros(0, self.model.config.n_mels)  # final mel frames (causal norm)
         self.done = 0  # output frames committed
         self.partial = ""
         self.compute_seconds = 0.0
@@ -84,8 +86,22 @@ class StreamingRecognizer:
         first = max(0, start - _MARGIN)
         audio = np.concatenate(self.audio)[first * Subsample.STRIDE * HOP_LENGTH:]
         feats = self.recognizer.features(torch.from_numpy(audio)[None])
-        x, _ = self.model.frames(feats, torch.tensor([feats.shape[1]]))
+        if self.model.config.norm == "causal":
+            feats = self._causal(feats[0], first * Subsample.STRIDE)
+        else:
+            feats = self.model.normalise(feats)
+        x, _ = self.model.frontend(feats, torch.tensor([feats.shape[1]]))
         return x[0, start - first:]
+
+    def _causal(self, slice_mels: torch.Tensor, offset: int) -> torch.Tensor:
+        """Running normalisation needs every frame since the start: the slice's frames (from
+        mel frame `offset`) join the kept history, which then keeps what no later audio can
+        change. Returns the slice normalised, as one batch."""
+        exact = _PADDED_MELS if offset else 0
+        history = torch.cat([self.mels[:offset + exact], slice_mels[exact:]])
+        final = (self.samples - WIN_LENGTH // 2) // HOP_LENGTH + 1 - _PADDED_MELS
+        self.mels = history[:max(len(self.mels), final)]
+        return self.model.normalise(history[None])[:, offset:]
 
     @torch.no_grad()
     def _run(self, window: torch.Tensor, commit: int) -> torch.Tensor:
