@@ -1,12 +1,14 @@
-"""`voice serve ...`: voice's models as a service for other programs."""
+"""`voice serve ...`: voice's models as a service for other programs; `voice bench serve`."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from voice.cli.common import RecogniserOption, app, log
+from voice.cli.common import AsJson, RecogniserOption, app, bench_app, log, report
 from voice.cli.live import HomeOption, StateOption
 
 serve_app = typer.Typer(no_args_is_help=True, help="Serve voice to other programs.")
@@ -34,3 +36,21 @@ def serve_wyoming(
     programs = info(offered).event().data
     log(f"voice: serving {', '.join(k for k, v in programs.items() if v)} on {uri}")
     asyncio.run(serve(listener, offered))
+
+
+@bench_app.command("serve")
+def bench_serve(
+    recording: Annotated[Path, typer.Option(help="The utterance every client sends.")] =
+        Path("assets/samples/conf-waitforleader.wav"),
+    clients: Annotated[int, typer.Option(min=1, max=64, help="Clients streaming at once.")] = 1,
+    rounds: Annotated[int, typer.Option(min=1, help="Utterances each client sends.")] = 5,
+    decoder: RecogniserOption = None,
+    as_json: AsJson = False,
+) -> None:
+    """Wyoming server under N clients streaming a recording at real-time pace: audio-stop ->
+    transcript latency, seconds to the first streamed words, audio a live source would drop."""
+    from voice.serve.bench import bench_serve as run_bench
+
+    with tempfile.TemporaryDirectory(prefix="voice-bench-") as folder:  # timers stay out
+        report([run_bench(recording, clients, rounds, decoder and decoder.value,
+                          Path(folder) / "state.sqlite3")], as_json)

@@ -65,9 +65,14 @@ class Pcm16k:
         return self.resampler.resample_chunk(mono, last=last)
 
 
+def pcm16(samples: np.ndarray) -> bytes:
+    """float samples in [-1, 1] -> 16-bit little-endian PCM."""
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
 def speech_chunks(speech: Speech) -> Iterator[AudioChunk]:
     """Speech as 16-bit mono PCM chunks."""
-    pcm = (np.clip(speech.samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    pcm = pcm16(speech.samples)
     step = CHUNK_SAMPLES * 2
     for start in range(0, len(pcm), step):
         yield AudioChunk(rate=speech.rate, width=2, channels=1, audio=pcm[start:start + step])
