@@ -24,6 +24,7 @@ from tests.conftest import needs
 from voice.audio import load_audio
 from voice.serve import services
 from voice.serve.audio import Pcm16k
+from voice.serve.bench import bench_serve
 from voice.serve.wyoming import MAX_EVENT_BYTES, background
 
 speech = needs("espeak-ng", "espeak-ng")
@@ -32,9 +33,14 @@ TIMEOUT = 30.0
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def offered(tmp_path_factory):
+    """The services of `voice serve wyoming`, loaded once."""
+    return services.load(state=tmp_path_factory.mktemp("serve") / "state.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def server(offered):
     """The server of `voice serve wyoming`, on its own thread and event loop, as in use."""
-    offered = services.load(state=tmp_path_factory.mktemp("serve") / "state.sqlite3")
     with background(offered) as uri:
         yield int(uri.rsplit(":", 1)[1]), offered[0].recognizer
 
@@ -248,3 +254,10 @@ def test_a_client_vanishing_mid_stream_leaves_the_server_answering(server):
     asyncio.run(vanish())
     expected = server[1].recognize(load_audio(SAMPLE)).text
     assert asyncio.run(transcribe(server[0], SAMPLE))[0] == expected
+
+
+def test_bench_streams_clients_in_real_time(offered):
+    result = bench_serve(offered, SAMPLE, clients=2, rounds=1)
+    assert result["utterances"] == 2 and result["wrong_transcripts"] == 0
+    assert result["dropped_seconds"] == 0 and 0 < result["latency_ms_p50"] < 5_000
+    assert result["first_words_ms_p50"] < 1000 * result["seconds"]  # words came while speaking

@@ -49,8 +49,12 @@ def bench_serve(
 ) -> None:
     """Wyoming server under N clients streaming a recording at real-time pace: audio-stop ->
     transcript latency, seconds to the first streamed words, audio a live source would drop."""
+    from voice.audio import load_audio
+    from voice.serve import services
     from voice.serve.bench import bench_serve as run_bench
 
-    with tempfile.TemporaryDirectory(prefix="voice-bench-") as folder:  # timers stay out
-        report([run_bench(recording, clients, rounds, decoder and decoder.value,
-                          Path(folder) / "state.sqlite3")], as_json)
+    load_audio(recording)  # a bad recording fails before the models load
+    with tempfile.TemporaryDirectory(prefix="voice-bench-") as folder:  # its timers stay out
+        offered = services.load(state=Path(folder) / "state.sqlite3",
+                                decoder=decoder and decoder.value)
+        report([run_bench(offered, recording, clients, rounds)], as_json)

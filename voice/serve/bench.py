@@ -16,8 +16,7 @@ from wyoming.client import AsyncClient
 
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.serve.audio import CHUNK_SAMPLES, pcm16
-from voice.serve.services import load
-from voice.serve.wyoming import background
+from voice.serve.wyoming import Service, background
 
 # A source that cannot wait (a microphone) keeps this much unsent audio, then drops it.
 BUFFER_SECONDS = 1.0
@@ -73,12 +72,12 @@ def _ms(values: list[float], q: float) -> float | None:
     return round(1000 * float(np.percentile(values, q)), 1) if values else None
 
 
-def bench_serve(recording: Path, clients: int = 1, rounds: int = 5,
-                decoder: str | None = None, state: Path | None = None) -> dict:
-    """Each of `clients` sends the recording `rounds` times, all at once, at real-time pace."""
+def bench_serve(offered: list[Service], recording: Path, clients: int = 1,
+                rounds: int = 5) -> dict:
+    """Each of `clients` sends the recording `rounds` times, all at once, at real-time pace,
+    to a server of the services (the recogniser first, as `services.load` gives them)."""
     audio = load_audio(recording)
     pcm = pcm16(audio)
-    offered = load(state=state, decoder=decoder)
     # what the server must answer: the recogniser on the 16-bit audio it is sent
     expected = offered[0].recognizer.recognize(
         np.frombuffer(pcm, "<i2").astype(np.float32) / 32768).text
