@@ -214,29 +214,38 @@ async def raw(port: int, data: bytes) -> list[Event]:
     (b'{"data": {"text": "no type"}}\n', "malformed"),
     (b'{"type": "audio-chunk", "payload_length": %d}\n' % (MAX_EVENT_BYTES + 1), "too-large"),
 ])
-def test_broken_events_get_an_error_and_a_closed_connection(server, data, code):
+def test_broken_events_get_an_error_and_a_closed_connection(server, data, code, caplog):
     events = asyncio.run(raw(server[0], data))
     assert [(e.type, e.data.get("code")) for e in events] == [("error", code)]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "voice.serve.wyoming"]
+    assert line.startswith("voice: 127.0.0.1:") and "\n" not in line
 
 
 def test_bad_requests_get_an_error_and_the_connection_goes_on(server):
+    start, chunks = pcm_chunks(SAMPLE)
+
     async def talk():
         async with client(server[0]) as connection:
             replies = []
             for bad in (AudioStop().event(),
                         AudioStart(rate=16_000, width=5, channels=1).event(),
-                        Event("synthesize", {"no": "text"})):
+                        Event("synthesize", {"no": "text"}),
+                        Transcribe(language="en").event()):
                 await connection.write_event(bad)
                 replies.append((await until(connection, "error"))[-1])
+            for event in (start, *chunks[:20], AudioStop()):  # the refused request's audio
+                await connection.write_event(event.event())
             await connection.write_event(Describe().event())
-            await until(connection, "info")
-            return [Error.from_event(e) for e in replies]
+            answered = await until(connection, "info")
+            return [Error.from_event(e) for e in replies], [e.type for e in answered]
 
-    stop, width, missing = asyncio.run(talk())
-    assert "width" in width.text and missing.code == "malformed" and "without" in stop.text
+    (stop, width, missing, english), answered = asyncio.run(talk())
+    assert "without" in stop.text and "width" in width.text and missing.code == "malformed"
+    assert "'en'" in english.text
+    assert answered == ["info"]  # the refused request's audio got no transcript
 
 
-def test_a_client_vanishing_mid_stream_leaves_the_server_answering(server):
+def test_a_client_vanishing_mid_stream_leaves_the_server_answering(server, caplog):
     start, chunks = pcm_chunks(SAMPLE)
 
     async def vanish():
@@ -254,6 +263,7 @@ def test_a_client_vanishing_mid_stream_leaves_the_server_answering(server):
     asyncio.run(vanish())
     expected = server[1].recognize(load_audio(SAMPLE)).text
     assert asyncio.run(transcribe(server[0], SAMPLE))[0] == expected
+    assert any("connection lost" in r.getMessage() for r in caplog.records)
 
 
 def test_bench_streams_clients_in_real_time(offered):

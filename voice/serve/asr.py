@@ -68,6 +68,7 @@ class Transcription:
         self.send = send
         self.streaming: StreamingRecognizer | None = None  # made at the first audio (50 ms)
         self.failed = False  # the current stream was refused: drop its audio until a new one
+        self.refused = False  # the request was refused (its language): drop all its audio
         self.reset()
 
     def reset(self) -> None:
@@ -82,19 +83,21 @@ class Transcription:
         if Transcribe.is_type(event.type):
             language = Transcribe.from_event(event).language
             self.reset()
-            self.failed = bool(language) and language_of(language) != LANGUAGE
-            if self.failed:
+            self.refused = bool(language) and language_of(language) != LANGUAGE
+            self.failed = self.refused
+            if self.refused:
                 raise VoiceError(f"voice recognises Spanish ({LANGUAGE}), not {language!r}")
         elif AudioStart.is_type(event.type):
             self.reset()
-            self.failed = False
-            await self.start(AudioStart.from_event(event))
+            self.failed = self.refused  # the audio of a refused request is dropped
+            if not self.failed:
+                await self.start(AudioStart.from_event(event))
         elif AudioChunk.is_type(event.type):
             if not self.failed:
                 await self.hear(AudioChunk.from_event(event))
         elif AudioStop.is_type(event.type):
             if self.failed:
-                self.failed = False
+                self.failed = self.refused = False
             elif self.stream is None:
                 raise VoiceError("audio-stop without audio")
             else:
