@@ -84,14 +84,18 @@ async def transcribe(port: int, path: Path) -> tuple[str, list[Event]]:
     return final, events
 
 
-@speech
-def test_describe_lists_spanish_asr_voices_and_commands(server):
+def describe(port: int) -> Info:
     async def talk():
-        async with client(server[0]) as connection:
+        async with client(port) as connection:
             await connection.write_event(Describe().event())
             return Info.from_event((await until(connection, "info"))[-1])
 
-    info = asyncio.run(talk())
+    return asyncio.run(talk())
+
+
+@speech
+def test_describe_lists_spanish_asr_voices_and_commands(server):
+    info = describe(server[0])
     assert [m.languages for m in info.asr[0].models] == [["es"]]
     assert info.asr[0].supports_transcript_streaming
     assert sorted(v.languages[0] for v in info.tts[0].voices) == ["en", "es"]
@@ -219,6 +223,7 @@ def test_broken_events_get_an_error_and_a_closed_connection(server, data, code, 
     assert [(e.type, e.data.get("code")) for e in events] == [("error", code)]
     [line] = [r.getMessage() for r in caplog.records if r.name == "voice.serve.wyoming"]
     assert line.startswith("voice: 127.0.0.1:") and "\n" not in line
+    assert describe(server[0]).asr  # the next client is answered
 
 
 def test_bad_requests_get_an_error_and_the_connection_goes_on(server):
