@@ -3,6 +3,7 @@ and `voice bench pipeline` run. A mode loads only the models it uses, when it st
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,9 @@ from voice.tts import Speaker, Speech
 
 if TYPE_CHECKING:  # the intent parser and actions load only in the assistant mode
     from voice.intent.assistant import Assistant
+    from voice.intent.home import Home
+
+log = logging.getLogger(__name__)
 
 
 def make_assistant(home: Path | None = None, state: Path | None = None) -> Assistant:
@@ -24,6 +28,26 @@ def make_assistant(home: Path | None = None, state: Path | None = None) -> Assis
     from voice.intent.state import State
 
     return Assistant(IntentParser.load(), Home.load(home), State(state))
+
+
+def listen_for_commands(recognizer: Recognizer, home: Home) -> None:
+    """Make recognizer decode against home's command grammar, open decoding as the fallback
+    (`voice.asr.grammar`); it needs beam search and hassil, else it says why and stays open."""
+    from importlib.util import find_spec
+
+    from voice.asr.grammar import GrammarDecoder
+
+    if recognizer.beam is None or isinstance(recognizer.beam, GrammarDecoder):
+        if recognizer.beam is None:
+            log.warning("voice: note: the command grammar needs beam search; decoding open")
+        return
+    if find_spec("hassil") is None:
+        log.warning("voice: note: the command grammar needs hassil (`pip install hassil`); "
+                    "decoding open")
+        return
+    from voice.intent.commands import command_grammar
+
+    recognizer.beam = GrammarDecoder(recognizer.vocab, recognizer.beam, command_grammar(home))
 
 
 def translating(translator: Any, beam: int = 5) -> Callable[[Utterance], str]:
@@ -49,9 +73,11 @@ def live_pipeline(mode: Mode, config: LiveConfig | None = None, decoder: str | N
                   speaker: Speaker | None = None, play: Callable[[Speech], None] | None = None,
                   assistant: Assistant | None = None,
                   on_partial: Callable[[str], None] | None = None,
-                  on_result: Callable[[Utterance], None] | None = None) -> LivePipeline:
+                  on_result: Callable[[Utterance], None] | None = None,
+                  grammar: bool = True) -> LivePipeline:
     """The pipeline for mode; decoder None: the recogniser's best (beam when it has its LM).
-    The assistant mode makes the default assistant unless one is given."""
+    The assistant mode makes the default assistant unless one is given, and decodes against
+    its home's command grammar unless grammar is False."""
     config = config or LiveConfig()
     # the recogniser first: what its beam decoder frees after building is reused by the rest
     recognizer = Recognizer.load(None, decoder)
@@ -61,5 +87,8 @@ def live_pipeline(mode: Mode, config: LiveConfig | None = None, decoder: str | N
 
         respond = translating(Translator.load(), config.beam)
     elif mode is Mode.assistant:
-        respond = assisting(assistant or make_assistant())
+        assistant = assistant or make_assistant()
+        if grammar:
+            listen_for_commands(recognizer, assistant.home)
+        respond = assisting(assistant)
     return LivePipeline(recognizer, config, respond, speaker, play, on_partial, on_result)

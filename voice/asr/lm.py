@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,18 @@ class WordLM:
                           separators=(",", ":"), sort_keys=True)
         with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
             f.write(data.encode("utf-8"))  # mtime=0: the same LM gives the same bytes
+
+    @classmethod
+    def counted(cls, sentences: Iterable[str]) -> WordLM:
+        """Every n-gram of the normalised sentences, unpruned: a small LM, such as the command
+        grammar, built at run time (the shipped LM is trained: `voice.asr.lm_train`)."""
+        counts: dict[str, Counter[str]] = {"1": Counter(), "2": Counter(), "3": Counter()}
+        for sentence in sentences:
+            words = [BOS, BOS, *sentence.split(), EOS]
+            counts["1"].update(words[2:])
+            counts["2"].update(" ".join(words[i:i + 2]) for i in range(1, len(words) - 1))
+            counts["3"].update(" ".join(words[i:i + 3]) for i in range(len(words) - 2))
+        return cls({n: dict(c) for n, c in counts.items()})
 
     @classmethod
     def load(cls, path: str | Path) -> WordLM:

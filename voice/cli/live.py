@@ -21,6 +21,9 @@ HomeOption = Annotated[Path | None, typer.Option(
     help="Your home file (default: the example home shipped with voice).")]
 StateOption = Annotated[Path | None, typer.Option(
     help="State database (default: the user data folder, or $VOICE_STATE).")]
+GrammarOption = Annotated[bool, typer.Option(
+    help="Assistant: decode against the home's commands (Home Assistant's templates over its "
+         "names), open decoding when none fits; --no-grammar: open decoding only.")]
 
 
 def _speaker(lang: str, speak: bool):
@@ -47,13 +50,14 @@ def assistant(
     speak: Annotated[bool, typer.Option(help="Say the replies out loud.")] = True,
     decoder: RecogniserOption = None,
     vad: VadOption = None,
+    grammar: GrammarOption = True,
 ) -> None:
     """Spanish command -> action -> Spanish reply (printed as JSON and spoken). Finished timers
     are announced while it runs."""
     if input_file is not None:
         from voice.pipeline import Replay
 
-        _run_live(Mode.assistant, Replay(input_file), speak, vad, home, state, decoder)
+        _run_live(Mode.assistant, Replay(input_file), speak, vad, home, state, decoder, grammar)
         return
     from voice.live import make_assistant
 
@@ -91,6 +95,7 @@ def listen(
     home: HomeOption = None,
     state: StateOption = None,
     decoder: RecogniserOption = None,
+    grammar: GrammarOption = True,
 ) -> None:
     """Live: microphone (or --input) -> Spanish text -> English text and speech, or an action
     and its spoken reply. One JSON line per utterance on stdout, partial text on stderr;
@@ -99,11 +104,11 @@ def listen(
 
     source = Replay(input_file) if input_file else Microphone(
         int(device) if device and device.isdigit() else device)
-    _run_live(mode, source, speak, vad, home, state, decoder)
+    _run_live(mode, source, speak, vad, home, state, decoder, grammar)
 
 
 def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | None,
-              state: Path | None, decoder: Decoder | None) -> None:
+              state: Path | None, decoder: Decoder | None, grammar: bool) -> None:
     """Run the mode's live pipeline on source, printing each utterance as it is done."""
     from voice.endpoint import EndpointConfig
     from voice.live import live_pipeline, make_assistant
@@ -125,7 +130,7 @@ def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | Non
         _print(utterance.to_dict())
 
     pipeline = live_pipeline(mode, config, decoder and decoder.value, speaker, play, helper,
-                             partial, result)
+                             partial, result, grammar)
 
     def announce(message: str) -> None:
         _print({"announcement": message})

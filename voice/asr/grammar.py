@@ -1,0 +1,85 @@
+"""Decoding against a command language, as Home Assistant's speech-to-phrase and Vosk grammars
+do, with open decoding as the fallback for anything outside it.
+
+The grammar is a word trigram LM counted from the language's sentences (`WordLM.counted`):
+the beam search can only write its words, in orders its sentences use. Each utterance is
+decoded twice, with the grammar and with the open LM; the grammar's text is kept unless the
+acoustics say it is much less likely than the open text (by more than `margin` nats per
+frame, CTC log-likelihood), which is how "¿qué hora es?" stays a command and a request
+the grammar cannot spell still gets the open decoder's reading.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from voice.asr.beam import BeamDecoder
+from voice.asr.lm import WordLM
+from voice.text import CharVocab
+
+log = logging.getLogger(__name__)
+MARGIN = 0.05  # nats per frame (`voice eval assistant --margin` measures others)
+
+
+@dataclass
+class Hypotheses:
+    grammar: str
+    open: str
+    chosen: str  # what decode() returns
+    in_grammar: bool  # chosen is the grammar's text
+
+
+def acoustic_score(vocab: CharVocab, log_probs: torch.Tensor, text: str) -> float:
+    """ln P(text | frames) under CTC, all alignments summed; -inf if it cannot fit."""
+    ids = torch.tensor(vocab.encode(text), dtype=torch.long)
+    loss = F.ctc_loss(log_probs[:, None].float(), ids[None], torch.tensor([len(log_probs)]),
+                      torch.tensor([len(ids)]), blank=CharVocab.BLANK, reduction="sum")
+    return -float(loss)
+
+
+class GrammarDecoder:
+    """decode(log_probs) -> text, the way `BeamDecoder.decode` does (a drop-in for a
+    recogniser's beam), preferring the command grammar's reading."""
+
+    def __init__(self, vocab: CharVocab, open_decoder: BeamDecoder, grammar: WordLM,
+                 margin: float = MARGIN) -> None:
+        self.vocab = vocab
+        self.open = open_decoder
+        self.grammar = BeamDecoder(vocab, grammar, replace(open_decoder.config, bias=0.0))
+        self.margin = margin
+
+    def hypotheses(self, log_probs: torch.Tensor) -> Hypotheses:
+        said, heard = self.grammar.decode(log_probs), self.open.decode(log_probs)
+        loss = (acoustic_score(self.vocab, log_probs, heard)
+                - acoustic_score(self.vocab, log_probs, said)) / max(len(log_probs), 1)
+        keep = bool(said) and loss <= self.margin
+        return Hypotheses(said, heard, said if keep else heard, keep)
+
+    def decode(self, log_probs: torch.Tensor) -> str:
+        return self.hypotheses(log_probs).chosen
+
+
+def cached_grammar(folder: Path, key: str, sentences: Callable[[], list[str]]) -> WordLM:
+    """The grammar LM saved under folder as KEY.json.gz, counted from sentences() when absent
+    (key names everything the sentences depend on, so a stale file is never read)."""
+    path = folder / f"{key}.json.gz"
+    if path.is_file():
+        try:
+            return WordLM.load(path)
+        except (OSError, ValueError, KeyError):
+            log.warning("voice: note: %s is unreadable; building the command grammar again",
+                        path)
+    log.warning("voice: building the command grammar (once for this home)")
+    lm = WordLM.counted(sentences())
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    lm.save(partial)
+    partial.replace(path)
+    return lm
+
