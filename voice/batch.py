@@ -41,6 +41,7 @@ class BatchConfig:
     beam: int = 5
     decoder: str | None = None  # recogniser: greedy, beam, or None: beam when it has its LM
     asr_model: Path | None = None
+    profile: str | None = "default"  # the speaker's enrolment (voice.asr.profiles)
     mt_model: Path | None = None
     # WebRTC: in batch its 15x speed matters more than Silero's edge in babble
     endpoint: EndpointConfig = field(default_factory=lambda: EndpointConfig(vad=Vad.webrtc))
@@ -51,7 +52,8 @@ class FileTranslator:
 
     def __init__(self, config: BatchConfig) -> None:
         self.config = config
-        self.recognizer = Recognizer.load(config.asr_model, config.decoder)
+        self.recognizer = Recognizer.load(config.asr_model, config.decoder,
+                                          profile=config.profile)
         self.translator = Translator.load(config.mt_model)
         self.speaker = Speaker("en") if "wav" in config.formats else None
 

@@ -140,6 +140,19 @@ class CtcRecognizer(nn.Module):
         """Normalised, subsampled frames: what the RNN reads."""
         return self.frontend(self.normalise(features), lengths)
 
+    def adapting(self, features: torch.Tensor, lengths: torch.Tensor,
+                 frozen: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """forward() for training only the layers above the lowest `frozen` ones (speaker
+        enrolment): those run without autograd, which saves their backward pass."""
+        with torch.no_grad():
+            x, lengths = self.frames(features, lengths)
+            if frozen:
+                x, _ = _layers_view(self.rnn, 0, frozen)(x)
+        x = nn.functional.dropout(x, self.rnn.dropout, self.training) if frozen else \
+            self.dropout(x)
+        x, _ = _layers_view(self.rnn, frozen, self.config.layers)(x)
+        return self.head(self.dropout(x)).log_softmax(-1), lengths.clamp(max=x.shape[1])
+
     def _layer_outputs(self, x: torch.Tensor, taps: set[int]) -> dict[int, torch.Tensor]:
         """The outputs of the tapped recurrent layers (1 = lowest) and of the top one, from
         views of the one RNN split at the taps (dropout between them, as inside the RNN)."""

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 import torchaudio.functional as AF
 
+from voice.asr import profiles
 from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import greedy
 from voice.asr.lm import LM_FILE, WordLM
@@ -57,11 +58,13 @@ class Recognizer:
     @classmethod
     def load(cls, path: str | Path | None = None, decoder: str | None = "greedy",
              bias_names: list[str] | None = None,
-             decode: dict[str, float] | None = None) -> Recognizer:
+             decode: dict[str, float] | None = None,
+             profile: str | None = profiles.DEFAULT) -> Recognizer:
         """decoder: greedy (fastest), beam (lexicon + word LM + name biasing) or None: beam
         when the model folder has its LM (the better setting: 17 WER points on the real
         speaker), else greedy with a note; decode overrides the model's beam settings
-        (BeamConfig fields)."""
+        (BeamConfig fields); profile: a speaker's enrolment (voice.asr.profiles) applied over
+        the weights, the default one when it exists, None for the model as shipped."""
         path = Path(path or find_model("asr-es"))
         if decoder is None:
             decoder = "beam" if (path / LM_FILE).exists() else "greedy"
@@ -71,6 +74,8 @@ class Recognizer:
         state, config = load_model(path)
         model = CtcRecognizer(AsrModelConfig(**config["model"]))
         model.load_state_dict(state)
+        if (folder := profiles.resolve(profile)) is not None:
+            profiles.apply_profile(model, folder, path)
         vocab = CharVocab(config["vocab"])
         beam = None
         if decoder == "beam":

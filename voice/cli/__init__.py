@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from voice.cli import bench, convert, data, evaluate, live, serve, train  # noqa: F401  (registers)
+from voice.cli import bench, convert, data, enroll, evaluate, live, serve, train  # noqa: F401  (registers)
 from voice.cli.common import app, log
 from voice.errors import VoiceError
 

@@ -35,6 +35,10 @@ RecogniserOption = Annotated[Decoder | None, typer.Option(
     "--decoder", help="Recogniser: beam search with the word LM (the default when the model "
                       "has one: more accurate) or greedy (faster).", show_default=False)]
 
+ProfileOption = Annotated[str, typer.Option(
+    "--profile", help="Your enrolment (`voice enroll`): a profile name, or none for the "
+                      "recogniser as shipped. `default` is used when it exists.")]
+
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)

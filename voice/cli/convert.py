@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from voice.choices import SpeechEngine, Vad
-from voice.cli.common import ModelDir, RecogniserOption, app, audio_inputs, log
+from voice.cli.common import ModelDir, ProfileOption, RecogniserOption, app, audio_inputs, log
 from voice.errors import VoiceError
 
 
@@ -21,12 +21,13 @@ def transcribe(
     audio: Annotated[list[Path], typer.Argument(help="Audio files (any format ffmpeg reads).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines with word times.")] = False,
     decoder: RecogniserOption = None,
+    profile: ProfileOption = "default",
     model_dir: ModelDir = None,
 ) -> None:
     """Spanish speech -> Spanish text: one line per file, or JSON with word times."""
     from voice.asr.recognizer import Recognizer
 
-    recognizer = Recognizer.load(model_dir, decoder and decoder.value)
+    recognizer = Recognizer.load(model_dir, decoder and decoder.value, profile=profile)
     for path, samples in audio_inputs(audio):
         result = recognizer.recognize(samples)
         if as_json:
@@ -81,6 +82,7 @@ def translate(
     resume: Annotated[bool, typer.Option(help="Skip inputs whose outputs all exist.")] = False,
     beam: Annotated[int, typer.Option(help="Translation beam size (1: greedy).")] = 5,
     decoder: RecogniserOption = None,
+    profile: ProfileOption = "default",
     vad: Annotated[Vad | None, typer.Option(
         help="Pause detector: webrtc (the default here: fast) or silero (better in babble, "
              "about 30x slower).", show_default=False)] = None,
@@ -109,7 +111,8 @@ def translate(
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         bar = progress.add_task("translate", total=len(todo), rate="")
-        config = BatchConfig(formats=chosen, beam=beam, decoder=decoder and decoder.value)
+        config = BatchConfig(formats=chosen, beam=beam, decoder=decoder and decoder.value,
+                             profile=profile)
         if vad is not None:
             config.endpoint = EndpointConfig(vad=vad)
         for path, result, error in translate_files(todo, out, config, jobs):

@@ -1,0 +1,93 @@
+"""Personal recogniser profiles: the weights `voice enroll` adapted to one speaker.
+
+A profile holds only the tensors enrolment changed (the upper layers and the output), plus a
+fingerprint of the model it was adapted from: it is applied over that model when loading, and
+refused with one line for any other. Profiles live in the user data folder
+($VOICE_PROFILES, else e.g. ~/.local/share/voice/profiles/NAME/); the shipped model is never
+written. The profile called "default" is used whenever it exists, unless a command names
+another (or `--profile none`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from voice.checkpoint import WEIGHTS
+from voice.errors import VoiceError
+from voice.files import atomic_path, write_atomically
+
+DEFAULT = "default"
+NONE = "none"
+_META, _WEIGHTS = "profile.json", "adapted.safetensors"
+
+
+def profiles_dir() -> Path:
+    if os.environ.get("VOICE_PROFILES"):
+        return Path(os.environ["VOICE_PROFILES"])
+    from platformdirs import user_data_path
+
+    return user_data_path("voice") / "profiles"
+
+
+def fingerprint(model_dir: Path) -> str:
+    """What a profile was adapted from: the hash of the base model's weights file."""
+    digest = hashlib.sha256()
+    with (model_dir / WEIGHTS).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def save_profile(name: str, model: nn.Module, names: list[str], model_dir: Path,
+                 info: dict) -> Path:
+    """Write the adapted tensors `names` of model, made from the model in model_dir."""
+    folder = profiles_dir() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    state = model.state_dict()
+    with atomic_path(folder / _WEIGHTS) as tmp:
+        save_file({k: state[k].half().contiguous() for k in names}, str(tmp))
+    write_atomically(folder / _META, json.dumps(
+        {"base": str(model_dir), "fingerprint": fingerprint(model_dir), **info}, indent=2) + "\n")
+    return folder
+
+
+def resolve(name: str | None) -> Path | None:
+    """The folder of the profile to use: None for no profile (none asked, or the default one
+    absent); a one-line error when a named profile does not exist."""
+    if name in (None, "", NONE):
+        return None
+    folder = profiles_dir() / name
+    if (folder / _META).is_file():
+        return folder
+    if name == DEFAULT:
+        return None
+    raise VoiceError(f"no profile {name!r} in {profiles_dir()} (run `voice enroll --profile "
+                     f"{name}`)")
+
+
+def apply_profile(model: nn.Module, folder: Path, model_dir: Path) -> None:
+    """Load a profile's tensors over model; one line when it is corrupt or was adapted from
+    another model."""
+    try:
+        meta = json.loads((folder / _META).read_text())
+        adapted = load_file(str(folder / _WEIGHTS))
+    except (OSError, ValueError, SafetensorError) as error:
+        raise VoiceError(f"{folder}: unreadable profile ({error}); run `voice enroll` "
+                         "again") from None
+    if meta.get("fingerprint") != fingerprint(model_dir):
+        raise VoiceError(f"{folder}: profile made for another recogniser ({meta.get('base')}); "
+                         f"run `voice enroll --profile {folder.name}` again")
+    state = model.state_dict()
+    if unknown := [k for k in adapted if k not in state or state[k].shape != adapted[k].shape]:
+        raise VoiceError(f"{folder}: profile tensors do not fit the model ({unknown[0]})")
+    with torch.no_grad():
+        for key, value in adapted.items():
+            state[key].copy_(value.float())
