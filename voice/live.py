@@ -4,6 +4,7 @@ and `voice bench pipeline` run. A mode loads only the models it uses, when it st
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,8 +15,12 @@ from voice.pipeline import LiveConfig, LivePipeline, Utterance
 from voice.tts import Speaker, Speech
 
 if TYPE_CHECKING:  # the intent parser and actions load only in the assistant mode
+    import numpy as np
+
     from voice.intent.assistant import Assistant
     from voice.intent.home import Home
+    from voice.pipeline import Microphone, Replay
+    from voice.wake.detector import WakeDetector
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +74,80 @@ def assisting(assistant: Assistant) -> Callable[[Utterance], str]:
     return respond
 
 
+class WakeGate:
+    """The assistant hears only what follows its wake phrase, as Alexa or Home Assistant do:
+    until the detector fires, the pipeline gets silence (the recogniser does no work and the
+    phrase itself is never transcribed); from the detecting step on it hears the audio, for
+    `listen` seconds or until the utterance it heard has been answered. The detector runs on
+    the source's thread: about a millisecond per 100 ms block."""
+
+    def __init__(self, detector: WakeDetector, on_wake: Callable[[float], None] | None = None,
+                 listen: float = 8.0) -> None:
+        self.detector, self.listen = detector, listen
+        self.on_wake = on_wake or (lambda time: None)
+        self.time = 0.0  # stream seconds seen
+        self.open_until = -1.0
+
+    def filter(self, block: np.ndarray) -> np.ndarray:
+        """The block as the pipeline should hear it."""
+        import numpy as np
+
+        from voice.audio import SAMPLE_RATE
+
+        start = self.time
+        self.time += len(block) / SAMPLE_RATE
+        was_open = start < self.open_until
+        if self.detector.feed(block):
+            heard = self.detector.heard_at
+            self.open_until = heard + self.listen
+            self.on_wake(heard)
+            if not was_open:
+                block = block.copy()
+                block[: max(0, round((heard - start) * SAMPLE_RATE))] = 0.0
+            return block
+        return block if was_open else np.zeros_like(block)
+
+    def close(self) -> None:
+        """Back to waiting for the phrase (an utterance was answered)."""
+        self.open_until = -1.0
+
+    def source(self, inner: Microphone | Replay) -> GatedSource:
+        """inner, heard through the gate."""
+        return GatedSource(inner, self)
+
+    def answering(self, respond: Callable[[Utterance], str | None]
+                  ) -> Callable[[Utterance], str | None]:
+        """respond, after which the gate closes."""
+        def answer(utterance: Utterance) -> str | None:
+            try:
+                return respond(utterance)
+            finally:
+                self.close()
+
+        return answer
+
+
+class GatedSource:
+    """A source whose blocks pass through a wake gate on their way to the pipeline."""
+
+    def __init__(self, inner: Microphone | Replay, gate: WakeGate) -> None:
+        self.inner, self.gate = inner, gate
+
+    def run(self, offer: Callable[[np.ndarray], None], stop: threading.Event,
+            block: int) -> None:
+        self.inner.run(lambda samples: offer(self.gate.filter(samples)), stop, block)
+
+
 def live_pipeline(mode: Mode, config: LiveConfig | None = None, decoder: str | None = None,
                   speaker: Speaker | None = None, play: Callable[[Speech], None] | None = None,
                   assistant: Assistant | None = None,
                   on_partial: Callable[[str], None] | None = None,
                   on_result: Callable[[Utterance], None] | None = None,
-                  grammar: bool = True) -> LivePipeline:
+                  grammar: bool = True, wake: WakeGate | None = None) -> LivePipeline:
     """The pipeline for mode; decoder None: the recogniser's best (beam when it has its LM).
     The assistant mode makes the default assistant unless one is given, and decodes against
-    its home's command grammar unless grammar is False."""
+    its home's command grammar unless grammar is False; with a wake gate it acts only on what
+    follows the wake phrase (run it on `wake.source(source)`)."""
     config = config or LiveConfig()
     # the recogniser first: what its beam decoder frees after building is reused by the rest
     recognizer = Recognizer.load(None, decoder)
@@ -91,4 +161,6 @@ def live_pipeline(mode: Mode, config: LiveConfig | None = None, decoder: str | N
         if grammar:
             listen_for_commands(recognizer, assistant.home)
         respond = assisting(assistant)
+        if wake is not None:
+            respond = wake.answering(respond)
     return LivePipeline(recognizer, config, respond, speaker, play, on_partial, on_result)

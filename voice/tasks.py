@@ -26,4 +26,5 @@ TASKS = {
     "asr": Trainable("voice.asr.task", "AsrRecipe", "AsrTask", "asr"),
     "mt": Trainable("voice.mt.task", "MtRecipe", "MtTask", "mt"),
     "intent": Trainable("voice.intent.task", "IntentRecipe", "IntentTask", "intent"),
+    "wake": Trainable("voice.wake.task", "WakeRecipe", "WakeTask", "wake"),
 }

@@ -24,6 +24,10 @@ StateOption = Annotated[Path | None, typer.Option(
 GrammarOption = Annotated[bool, typer.Option(
     help="Assistant: decode against the home's commands (Home Assistant's templates over its "
          "names), open decoding when none fits; --no-grammar: open decoding only.")]
+WakeOption = Annotated[bool | None, typer.Option(
+    help="Assistant: act only on what follows the wake phrase \"oye Zafira\" (the default "
+         "when the wake model is installed); --no-wake: act on every utterance.",
+    show_default=False)]
 
 
 def _speaker(lang: str, speak: bool):
@@ -96,19 +100,38 @@ def listen(
     state: StateOption = None,
     decoder: RecogniserOption = None,
     grammar: GrammarOption = True,
+    wake: WakeOption = None,
 ) -> None:
     """Live: microphone (or --input) -> Spanish text -> English text and speech, or an action
     and its spoken reply. One JSON line per utterance on stdout, partial text on stderr;
-    Ctrl-C stops."""
+    Ctrl-C stops. The assistant waits for its wake phrase ({"wake": seconds} on stdout)."""
     from voice.pipeline import Microphone, Replay
 
+    gate = _wake_gate(mode, wake)
     source = Replay(input_file) if input_file else Microphone(
         int(device) if device and device.isdigit() else device)
-    _run_live(mode, source, speak, vad, home, state, decoder, grammar)
+    _run_live(mode, gate.source(source) if gate else source, speak, vad, home, state, decoder,
+              grammar, gate)
+
+
+def _wake_gate(mode: Mode, wake: bool | None):
+    """The assistant's wake gate: on when asked, or by default when the model is installed."""
+    from voice.errors import VoiceError
+    from voice.wake.detector import WakeDetector
+
+    if wake and mode is not Mode.assistant:
+        raise VoiceError("--wake is for --mode assistant")
+    if mode is not Mode.assistant or wake is False or (wake is None and
+                                                        not WakeDetector.available()):
+        return None
+    from voice.live import WakeGate
+
+    return WakeGate(WakeDetector.load(), lambda time: _print({"wake": round(time, 2)}))
 
 
 def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | None,
-              state: Path | None, decoder: Decoder | None, grammar: bool) -> None:
+              state: Path | None, decoder: Decoder | None, grammar: bool,
+              wake=None) -> None:
     """Run the mode's live pipeline on source, printing each utterance as it is done."""
     from voice.endpoint import EndpointConfig
     from voice.live import live_pipeline, make_assistant
@@ -130,7 +153,7 @@ def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | Non
         _print(utterance.to_dict())
 
     pipeline = live_pipeline(mode, config, decoder and decoder.value, speaker, play, helper,
-                             partial, result, grammar)
+                             partial, result, grammar, wake)
 
     def announce(message: str) -> None:
         _print({"announcement": message})

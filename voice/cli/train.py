@@ -1,4 +1,4 @@
-"""`voice train asr|lm|mt|intent`: one trainer, a TOML recipe per model."""
+"""`voice train asr|lm|mt|intent|wake`: one trainer, a TOML recipe per model."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class Trainable(StrEnum):
     lm = "lm"
     mt = "mt"
     intent = "intent"
+    wake = "wake"
 
 
 @app.command()

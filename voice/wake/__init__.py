@@ -1,0 +1,2 @@
+"""The assistant's wake phrase: the runtime detector (detector.py) apart from its training task
+and evaluation (task.py), which no runtime path imports."""
