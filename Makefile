@@ -7,13 +7,15 @@ VOICE := $(VENV)/bin/voice
 # asterisk-core-sounds-{fr,it,ru} hold the prompt texts; -fr conflicts with
 # asterisk-prompt-fr-armelle, which ships none.
 RUNTIME_PACKAGES := espeak-ng libportaudio2 libsndfile1 ffmpeg sox
+# The browser app's test drives a real headless browser.
+TEST_PACKAGES := chromium chromium-driver
 DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-core-sounds-en \
 	diatheke sword-text-sparv sword-text-web dict-freedict-spa-eng apertium-eng-spa \
 	drascula drascula-spanish asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav \
 	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-core-sounds-fr \
 	asterisk-core-sounds-it asterisk-core-sounds-ru \
 	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es
-PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES)
+PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES) $(TEST_PACKAGES)
 
 .PHONY: demo test system-packages lint
 

@@ -38,6 +38,34 @@ def serve_wyoming(
     asyncio.run(serve(listener, offered))
 
 
+@serve_app.command("web")
+def serve_web(
+    host: Annotated[str, typer.Option(
+        help="Where to listen: 127.0.0.1 (this machine only) or 0.0.0.0 (every network "
+             "interface; browsers allow the microphone only over https or on localhost).")] =
+        "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    home: HomeOption = None,
+    state: StateOption = None,
+    decoder: RecogniserOption = None,
+) -> None:
+    """Browser app: live translation from the microphone, recordings translated to
+    subtitles, and the assistant. Open http://HOST:PORT/; runs until Ctrl-C or SIGTERM."""
+    import logging
+
+    from voice.serve import stages
+    from voice.serve.web import check_address, serve
+
+    check_address(host, port)  # a port in use fails before the models load
+    lines = logging.StreamHandler()  # one line per request and per problem, on stderr
+    lines.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("voice.serve").addHandler(lines)
+    logging.getLogger("voice.serve").setLevel(logging.INFO)
+    loaded = stages.load(home, state, decoder and decoder.value)
+    log(f"voice: serving the browser app on http://{host}:{port}/")
+    serve(loaded, host, port)
+
+
 @bench_app.command("serve")
 def bench_serve(
     recording: Annotated[Path, typer.Option(help="The utterance every client sends.")] =

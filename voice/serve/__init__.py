@@ -1,1 +1,2 @@
-"""Servers that let other programs use voice's models: `voice serve wyoming` (Home Assistant)."""
+"""Servers that let other programs use voice's models: `voice serve wyoming` (Home Assistant),
+`voice serve web` (the browser app)."""

@@ -1,0 +1,254 @@
+"""`voice serve web`: the app through aiohttp's test client (page, live WebSocket stream, file
+upload, typed commands, bad clients), then the page in a real headless Chromium whose fake
+microphone plays a bundled recording."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+import pytest
+import soxr
+from aiohttp import WSMsgType
+from aiohttp.test_utils import TestClient, TestServer
+
+from tests.conftest import needs
+from voice.audio import SAMPLE_RATE, load_audio
+from voice.serve import stages as web_stages
+from voice.serve import web
+from voice.serve.session import MAX_FRAME_BYTES
+
+speech = needs("espeak-ng", "espeak-ng")
+SAMPLE = Path("assets/samples/conf-waitforleader.wav")
+FRAME = 512  # samples per frame, as the page sends them
+TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="module")
+def stages(tmp_path_factory):
+    """The stages of `voice serve web`, loaded once."""
+    return web_stages.load(state=tmp_path_factory.mktemp("web") / "state.sqlite3")
+
+
+def talk(stages, scenario):
+    """Run scenario(client) against the app, as aiohttp's test client sees it."""
+    async def main():
+        async with TestClient(TestServer(web.make_app(stages))) as client:
+            return await scenario(client)
+
+    return asyncio.run(main())
+
+
+def pcm_frames(audio: np.ndarray) -> list[bytes]:
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+    return [pcm[i:i + FRAME].tobytes() for i in range(0, len(pcm), FRAME)]
+
+
+async def stream(client, audio: np.ndarray, mode: str = "translate", pace: float = 0.0,
+                 before: list | None = None) -> tuple[list[dict], list[bytes]]:
+    """Send audio as the page does (then stop); (JSON messages, binary messages) up to the
+    end message. pace: seconds between frames (0: as fast as the socket takes them)."""
+    messages, binary = [], []
+    async with client.ws_connect(f"/ws?mode={mode}") as ws:
+        for item in before or []:
+            await (ws.send_str(item) if isinstance(item, str) else ws.send_bytes(item))
+        for frame in pcm_frames(audio):
+            await ws.send_bytes(frame)
+            if pace:
+                await asyncio.sleep(pace)
+        await ws.send_str(json.dumps({"type": "stop"}))
+        while True:
+            message = await ws.receive(TIMEOUT)
+            if message.type is WSMsgType.BINARY:
+                binary.append(message.data)
+                continue
+            assert message.type is WSMsgType.TEXT, message
+            messages.append(json.loads(message.data))
+            if messages[-1]["type"] == "end":
+                return messages, binary
+
+
+def test_the_page_and_its_scripts_are_served(stages):
+    async def scenario(client):
+        pages = {}
+        for path in ("/", "/static/app.js", "/static/capture.js", "/static/style.css"):
+            response = await client.get(path)
+            pages[path] = (response.status, await response.text())
+        return pages
+
+    pages = talk(stages, scenario)
+    assert all(status == 200 for status, _ in pages.values())
+    assert 'id="live-mic"' in pages["/"][1]
+    assert "registerProcessor" in pages["/static/capture.js"][1]
+
+
+@speech
+def test_a_live_stream_gives_partials_then_the_spanish_english_and_speech(stages):
+    audio = load_audio(SAMPLE)
+    silence = np.zeros(SAMPLE_RATE, np.float32)  # the pause that closes the utterance
+    messages, speech_out = talk(stages, lambda c: stream(c, np.concatenate([audio, silence])))
+    kinds = [m["type"] for m in messages]
+    assert kinds[0] == "ready" and kinds[-1] == "end" and messages[-1]["ok"]
+    assert "partial" in kinds and kinds.index("partial") < kinds.index("utterance")
+    [said] = [m for m in messages if m["type"] == "utterance"]
+    expected = stages.recognizer.recognize(audio).text  # what `voice transcribe` gives
+    assert said["es"] == expected and expected
+    assert said["en"] == stages.translator.translate([expected])[0]
+    assert 0 <= said["start"] < said["speech_end"] < said["end"] <= len(audio) / SAMPLE_RATE + 1
+    [speech_wav] = speech_out
+    assert speech_wav[:4] == b"RIFF" and len(speech_wav) > 10_000
+    [timings] = [m for m in messages if m["type"] == "timings"]
+    assert {"text", "response", "first_audio"} <= timings["timings_ms"].keys()
+    assert messages[-1]["dropped_blocks"] == 0
+
+
+@speech
+def test_a_spoken_command_is_acted_on_with_the_typed_commands_line(stages):
+    spoken = stages.speakers["es"].render("enciende la luz de la cocina")
+    audio = soxr.resample(spoken.samples, spoken.rate, SAMPLE_RATE).astype(np.float32)
+    pause = np.zeros(SAMPLE_RATE, np.float32)
+
+    async def scenario(client):
+        messages, speech_out = await stream(client, np.concatenate([pause, audio, pause]),
+                                            "assistant")
+        [said] = [m for m in messages if m["type"] == "utterance"]
+        typed = await client.post("/api/command", json={"text": said["text"]})
+        return said, speech_out, await typed.json()
+
+    said, speech_out, typed = talk(stages, scenario)
+    assert said["intent"] == "HassTurnOn" and said["ok"] and said["reply"]
+    assert len(speech_out) == 1  # the reply, spoken
+    assert {k: said[k] for k in typed} == typed  # one schema: typed and spoken alike
+
+
+def test_an_uploaded_recording_comes_back_translated_with_subtitles(stages):
+    async def scenario(client):
+        with SAMPLE.open("rb") as recording:
+            response = await client.post("/api/translate", data={"file": recording})
+            return response.status, await response.json()
+
+    before = set(Path(tempfile.gettempdir()).glob("voice-web-*"))
+    status, answer = talk(stages, scenario)
+    assert status == 200, answer
+    assert answer["file"] == SAMPLE.name and answer["segments"] and answer["en"]
+    assert set(answer["downloads"]) == {"srt", "vtt", "txt"}
+    assert answer["downloads"]["srt"].startswith("1\n00:00:0") and " --> " in \
+        answer["downloads"]["srt"]
+    assert answer["downloads"]["vtt"].startswith("WEBVTT")
+    assert answer["segments"][0]["en"] in answer["downloads"]["txt"]
+    assert set(Path(tempfile.gettempdir()).glob("voice-web-*")) == before  # nothing left
+
+
+def test_bad_uploads_are_refused_and_the_server_goes_on(stages, monkeypatch, caplog):
+    monkeypatch.setattr(web, "MAX_UPLOAD", 4096)
+
+    async def declared_too_big(client) -> bytes:
+        """A request that announces 60 MB: refused before its body is read."""
+        reader, writer = await asyncio.open_connection(client.host, client.port)
+        writer.write(b"POST /api/translate HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/"
+                     b"form-data; boundary=x\r\nContent-Length: %d\r\n\r\n--x" % (60 << 20))
+        await writer.drain()
+        status = await reader.readline()
+        writer.close()
+        return status
+
+    async def scenario(client):
+        answers = []
+        for field, content, name in (("file", b"x" * 10_000, "big.wav"),  # streamed, too big
+                                     ("other", b"RIFF", "a.wav"),  # no "file" field
+                                     ("file", b"not audio at all", "/tmp/../etc/passwd")):
+            form = aiohttp.FormData()
+            form.add_field(field, io.BytesIO(content), filename=name)
+            response = await client.post("/api/translate", data=form)
+            answers.append((response.status, (await response.json())["error"]))
+        answers.append(((await client.post("/api/translate", data=b"plain")).status, ""))
+        status = await declared_too_big(client)
+        answers.append(((await client.get("/")).status, ""))
+        return answers, status
+
+    answers, declared = talk(stages, scenario)
+    assert [status for status, _ in answers] == [413, 400, 400, 400, 200]
+    assert declared.startswith(b"HTTP/1.1 413")
+    assert answers[2][1].startswith("passwd: ") and "/tmp" not in answers[2][1]
+    lines = [r.getMessage() for r in caplog.records if r.name == "voice.serve.web"
+             and r.levelname == "WARNING"]
+    assert lines and all(line.startswith("voice: 127.0.0.1: ") and "\n" not in line
+                         for line in lines)
+
+
+def test_bad_messages_get_an_error_and_the_stream_goes_on(stages):
+    audio = load_audio(SAMPLE)
+
+    async def scenario(client):
+        messages, _ = await stream(client, np.zeros(SAMPLE_RATE, np.float32), before=[
+            "not json", json.dumps({"type": "dance"}), json.dumps([1, 2]), b"\x01\x02\x03"])
+        async with client.ws_connect("/ws") as ws:  # a frame over the limit: closed
+            await ws.receive(TIMEOUT)  # ready
+            await ws.send_bytes(b"\x00" * (MAX_FRAME_BYTES + 2))
+            while (closing := await ws.receive(TIMEOUT)).type is WSMsgType.TEXT:
+                pass
+            code = ws.close_code
+        refused = await client.get("/ws?mode=dance")
+        after, _ = await stream(client, np.concatenate([audio, np.zeros(SAMPLE_RATE)]))
+        return messages, closing.type, code, refused.status, after
+
+    messages, closing, code, refused, after = talk(stages, scenario)
+    errors = [m["message"] for m in messages if m["type"] == "error"]
+    assert len(errors) == 4 and "even length" in errors[-1]
+    assert messages[-1] == {**messages[-1], "type": "end", "ok": True}
+    assert closing in (WSMsgType.CLOSE, WSMsgType.CLOSED) and code == 1009
+    assert refused == 400
+    assert [m["type"] for m in after].count("utterance") == 1  # the next client is answered
+
+
+def test_a_client_that_vanishes_mid_stream_leaves_the_server_serving(stages, caplog):
+    audio = load_audio(SAMPLE)
+
+    async def scenario(client):
+        ws = await client.ws_connect("/ws")
+        for frame in pcm_frames(audio)[:60]:
+            await ws.send_bytes(frame)
+        await ws.close()  # gone, without a stop
+        after, _ = await stream(client, np.concatenate([audio, np.zeros(SAMPLE_RATE)]))
+        return after, client.app[web.SESSIONS]
+
+    after, sessions = talk(stages, scenario)
+    assert [m["type"] for m in after].count("utterance") == 1
+    assert not sessions
+    assert any("stream ended" in r.getMessage() for r in caplog.records)
+
+
+def test_typed_commands_answer_with_the_assistants_line(stages):
+    async def scenario(client):
+        good = await client.post("/api/command", json={"text": "pon un temporizador de cinco "
+                                                               "minutos"})
+        bad = await client.post("/api/command", data=b"{not json")
+        return await good.json(), bad.status
+
+    line, bad = talk(stages, scenario)
+    assert line["intent"] == "HassStartTimer" and line["ok"] and line["slots"] == {"minutes": 5.0}
+    assert set(line) == {"text", "intent", "slots", "confidence", "reply", "ok"}
+    assert bad == 400
+
+
+def test_a_port_in_use_is_one_line_before_the_models_load():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "voice", "serve", "web", "--port",
+                                 str(port)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == f"voice: error: cannot listen on 127.0.0.1:{port}: Address " \
+                            "already in use\n"
+    assert time.perf_counter() - started < 20  # refused before the models load
