@@ -5,18 +5,24 @@ microphone plays a bundled recording."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
+import os
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import aiohttp
 import numpy as np
 import pytest
+import soundfile as sf
 import soxr
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
@@ -252,3 +258,104 @@ def test_a_port_in_use_is_one_line_before_the_models_load():
     assert result.stderr == f"voice: error: cannot listen on 127.0.0.1:{port}: Address " \
                             "already in use\n"
     assert time.perf_counter() - started < 20  # refused before the models load
+
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--autoplay-policy=no-user-gesture-required",
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+
+
+class WebDriver:
+    """The few W3C WebDriver commands the test needs, spoken to chromedriver over HTTP."""
+
+    def __init__(self, port: int, args: list[str]) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        for _ in range(100):  # chromedriver takes a moment to listen
+            try:
+                urllib.request.urlopen(self.base + "/status", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        options = {"binary": CHROMIUM, "args": args}
+        self.session = self.call("POST", "/session", {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome", "goog:chromeOptions": options}}})["sessionId"]
+        self.base += f"/session/{self.session}"
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        request = urllib.request.Request(self.base + path, method=method,
+                                         data=json.dumps(body or {}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return json.loads(response.read())["value"]
+
+    def script(self, code: str):
+        return self.call("POST", "/execute/sync", {"script": code, "args": []})
+
+    def click(self, selector: str) -> None:
+        found = self.call("POST", "/element", {"using": "css selector", "value": selector})
+        self.call("POST", f"/element/{next(iter(found.values()))}/click")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                    reason="needs Debian packages chromium and chromium-driver (make test "
+                           "installs them)")
+def test_a_real_browser_shows_the_english_of_its_microphone(stages, tmp_path):
+    """Headless Chromium, its fake microphone looping a bundled recording (with the pauses
+    a speaker makes around it): the page shows partials, then the English, and says how
+    long after the audio each came."""
+    audio = load_audio(SAMPLE)
+    spoken = tmp_path / "spoken.wav"
+    pause = np.zeros(SAMPLE_RATE, np.float32)
+    sf.write(spoken, np.concatenate([pause, audio, pause, pause]), SAMPLE_RATE,
+             subtype="PCM_16")
+    port = free_port()
+    driver_process = subprocess.Popen(["taskset", "-c", os.environ.get("VOICE_BROWSER_CPUS",
+                                                                       "1"),
+                                       CHROMEDRIVER, f"--port={port}"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with web.background(stages) as url:
+            driver = WebDriver(port, [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture="
+                                      f"{spoken}", f"--user-data-dir={tmp_path / 'profile'}"])
+            try:
+                driver.call("POST", "/url", {"url": url + "/"})
+                driver.click("#live-mic")
+                deadline = time.monotonic() + 90
+                while time.monotonic() < deadline:
+                    stats = driver.script("return window.voiceStats")
+                    if len(stats["utterances"]) >= 3 or stats["errors"]:
+                        break
+                    time.sleep(0.5)
+                english = driver.script("return [...document.querySelectorAll("
+                                        "'#live-transcript .en')].map(e => e.textContent)")
+                shot = driver.call("GET", "/screenshot")
+                (tmp_path / "browser.png").write_bytes(base64.b64decode(shot))
+                driver.click("#live-mic")  # stop
+            finally:
+                driver.call("DELETE", "")
+    finally:
+        driver_process.terminate()
+        driver_process.wait(10)
+    assert not stats["errors"], stats["errors"]
+    expected = stages.translator.translate([stages.recognizer.recognize(audio).text])[0]
+    assert len(english) >= 2 and all(english), english
+    ms = {key: round(statistics.median(stats[key])) for key in
+          ("partialLags", "firstPartials", "englishLags", "endpointLags")}
+    print(f"\nbrowser: {len(english)} utterances; median ms: partial after its audio "
+          f"{ms['partialLags']} (max {round(max(stats['partialLags']))}), first partial after "
+          f"speech start {ms['firstPartials']}, English after end of speech "
+          f"{ms['englishLags']}, after the endpoint {ms['endpointLags']}; "
+          f"{sum(e == expected for e in english)} of {len(english)} equal to the file's "
+          f"English {expected!r}")
+    assert ms["partialLags"] < 1500 and ms["englishLags"] < 3000  # far off only
+    assert (tmp_path / "browser.png").stat().st_size > 10_000
+    print(json.dumps(stats))

@@ -8,7 +8,7 @@ const $ = (selector) => document.querySelector(selector);
 // What the page measured, for people and for the browser test: milliseconds from the moment
 // the page sent the audio in question to the moment it showed the answer.
 window.voiceStats = { partialLags: [], firstPartials: [], englishLags: [], endpointLags: [],
-                      utterances: [], errors: [] };
+                      utterances: [], serverTimings: [], errors: [] };
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -130,7 +130,8 @@ class LiveStream {
       stats.utterances.push(message);
       const row = addRow(this.list, message, true);
       row.append(element("div", "when", `shown ${Math.round(lag)} ms after the speech ended`));
-    } else if (message.type === "error") this.say(message.message, true);
+    } else if (message.type === "timings") stats.serverTimings.push(message.timings_ms);
+    else if (message.type === "error") this.say(message.message, true);
     else if (message.type === "end") this.say(message.ok ? "stopped" : `stopped: ${message.error}`, !message.ok);
   }
 

@@ -1,8 +1,10 @@
 // AudioWorklet: the microphone at the context's rate -> 16 kHz mono 16-bit PCM frames,
-// posted to the page. Band-limited resampling (Hann-windowed sinc, 16 taps a side), so the
-// recogniser hears what it would hear from a file resampled by the server.
+// posted to the page. Band-limited resampling (Hann-windowed sinc, 16 taps a side, taps
+// precomputed per fractional position), so the recogniser hears about what it hears from a
+// file resampled on the server.
 const OUT_RATE = 16000;
 const TAPS = 16;
+const PHASES = 512; // fractional positions with their own precomputed taps
 
 class Pcm16k extends AudioWorkletProcessor {
   constructor(options) {
@@ -14,6 +16,16 @@ class Pcm16k extends AudioWorkletProcessor {
     this.position = 0; // the next output sample, in input samples from buffer[0]
     this.out = new Int16Array(this.frame);
     this.filled = 0;
+    // taps[p * 2 * TAPS + j]: the weight of input sample centre - TAPS + 1 + j for an output
+    // sample at centre + p / PHASES, normalised to unit gain
+    this.taps = new Float32Array((PHASES + 1) * 2 * TAPS);
+    for (let p = 0; p <= PHASES; p++) {
+      let gain = 0;
+      for (let j = 0; j < 2 * TAPS; j++) gain += this.tap(p / PHASES + TAPS - 1 - j);
+      for (let j = 0; j < 2 * TAPS; j++) {
+        this.taps[p * 2 * TAPS + j] = this.tap(p / PHASES + TAPS - 1 - j) / gain;
+      }
+    }
   }
 
   tap(distance) {
@@ -36,15 +48,13 @@ class Pcm16k extends AudioWorkletProcessor {
     this.buffer = joined;
     while (this.position + TAPS < this.buffer.length) {
       const centre = Math.floor(this.position);
+      const row = Math.round((this.position - centre) * PHASES) * 2 * TAPS;
       let sum = 0;
-      let gain = 0;
-      for (let k = centre - TAPS + 1; k <= centre + TAPS; k++) {
-        if (k < 0) continue;
-        const weight = this.tap(this.position - k);
-        sum += this.buffer[k] * weight;
-        gain += weight;
+      for (let j = 0; j < 2 * TAPS; j++) {
+        const k = centre - TAPS + 1 + j;
+        if (k >= 0) sum += this.buffer[k] * this.taps[row + j]; // before the stream: silence
       }
-      const sample = Math.max(-1, Math.min(1, gain > 0 ? sum / gain : 0));
+      const sample = Math.max(-1, Math.min(1, sum));
       this.out[this.filled++] = Math.round(sample * 32767);
       if (this.filled === this.frame) {
         this.port.postMessage(this.out.buffer, [this.out.buffer]);
