@@ -94,3 +94,46 @@ def test_silence_is_not_a_command():
     silence[:, 0] = 0.0  # every frame blank
     heard = _decoder().hypotheses(silence)
     assert heard.chosen == "" and not heard.in_grammar
+
+
+def test_spoken_slots_compare_as_said():
+    from voice.intent.evaluate import score_readings
+    from voice.intent.parser import Parse
+
+    parses = {"pon un temporizador de una hora": ("HassStartTimer", {"hours": "una"}),
+              "enciende la lampara": ("HassTurnOn", {"name": "lampara"})}
+
+    class Heard:
+        def parse(self, text):
+            intent, slots = parses.get(text, (None, {}))
+            return Parse(text, intent, slots, 0.9)
+
+    gold = [{"text": "pon un temporizador de 1 hora", "intent": "HassStartTimer",
+             "slots": [{"slot": "hours", "start": 23, "end": 24}]},
+            {"text": "enciende la lámpara de pie", "intent": "HassTurnOn",
+             "slots": [{"slot": "name", "start": 12, "end": 26}]}]
+    heard = ["pon un temporizador de una hora", "enciende la lampara"]
+    # "una" is 1; "lampara" is not "lámpara de pie": 1 of 2 slots found, 1 wrong
+    assert score_readings(Heard(), gold, heard) == {"intent_acc": 100.0, "slot_f1": 50.0}
+    assert score_readings(Heard(), gold, ["", ""]) == {"intent_acc": 0.0, "slot_f1": 0.0}
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_eval_assistant_scores_spoken_commands_both_ways(tmp_path):
+    import json
+
+    from tests.test_cli import run
+    from voice.audio import save_wav
+    from voice.data.espeak import EspeakVoice, synthesize
+
+    text = "apaga la lámpara de pie"
+    save_wav(tmp_path / "0.wav", synthesize(text, EspeakVoice("es", "m3", 150, 50)))
+    row = {"audio": "0.wav", "text": text, "intent": "HassTurnOff",
+           "slots": [{"slot": "name", "start": 9, "end": 23}]}
+    (tmp_path / "set.jsonl").write_text(json.dumps(row) + "\n")
+    result = run("eval", "assistant", "--manifest", str(tmp_path / "set.jsonl"), "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["decoding"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert list(rows) == ["typed", "open", "grammar", "grammar only"]
+    assert rows["grammar"]["intent_acc"] == 100.0 and rows["grammar"]["slot_f1"] == 100.0
+    assert rows["grammar"]["grammar_kept_percent"] == 100.0

@@ -17,6 +17,8 @@ class Corpus(StrEnum):
     asr = "asr"
     mt = "mt"
     intent = "intent"
+    assistant = "assistant"  # spoken commands for `voice eval assistant`
+    wake = "wake"  # the wake phrase, sound-alikes, other speech (after asr)
     all = "all"
 
 
@@ -34,14 +36,17 @@ def data_build(
         help="Hours of AhoTTS training speech (over 10x real time).")] = 2.0,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
-    """Write JSONL manifests under OUT: asr/, mt/, intent/ (resumable: finished audio is kept)."""
-    from voice.data import asr, intent, mt
+    """Write JSONL manifests under OUT: asr/, mt/, intent/, assistant/, wake/ (resumable:
+    finished audio is kept)."""
+    from voice.data import asr, assistant, intent, mt, wake
 
     builders = {
         "intent": lambda: intent.build(out, seed=seed),
+        "assistant": lambda: assistant.build(out, seed=seed, jobs=jobs or None),
         "mt": lambda: mt.build(out, seed=seed),
         "asr": lambda: asr.build(out, seed=seed, hours=hours, jobs=jobs or None,
                                  kokoro_hours=kokoro_hours, ahotts_hours=ahotts_hours),
+        "wake": lambda: wake.build(out, seed=seed, jobs=jobs or None),
     }
     names = list(builders) if corpus is Corpus.all else [corpus.value]
     for name in names:

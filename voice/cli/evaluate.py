@@ -211,3 +211,79 @@ def eval_asr(
         runs.append((None, StreamConfig(chunk, lookahead)))
     report((evaluate(recognizer, path, noise, streaming=stream, limit=limit, baseline=other)
             for path in manifests for noise, stream in runs), as_json)
+
+
+@eval_app.command("assistant")
+def eval_assistant(
+    manifest: Annotated[list[Path] | None, typer.Option(
+        help="Spoken commands with intents and slots (default: data/assistant/piper.jsonl, "
+             "kokoro.jsonl and espeak.jsonl, from `voice data build assistant`).")] = None,
+    home: Annotated[Path | None, typer.Option(
+        help="The home the commands name (default: the example home).")] = None,
+    margin: Annotated[float | None, typer.Option(
+        help="Fallback: nats per frame the grammar's reading may lose to the open one "
+             "(default: the assistant's).")] = None,
+    as_json: AsJson = False,
+    model_dir: ModelDir = None,
+) -> None:
+    """Audio in -> intent and slots: intent accuracy and slot F1 of the parse of what the
+    recogniser heard, decoding open and with the command grammar (falling back to open when
+    no command fits; "grammar only" never does), beside the typed commands."""
+    from voice.asr.grammar import MARGIN, GrammarDecoder
+    from voice.asr.recognizer import Recognizer
+    from voice.audio import load_audio
+    from voice.data.manifest import read_jsonl
+    from voice.intent.commands import command_grammar
+    from voice.intent.evaluate import score_readings
+    from voice.intent.home import Home
+    from voice.intent.parser import IntentParser
+    from voice.metrics import error_rates
+
+    manifests = manifest or [Path(f"data/assistant/{name}.jsonl")
+                             for name in ("piper", "kokoro", "espeak")]
+    require_manifests(manifests, "assistant")
+    recognizer = Recognizer.load(model_dir, "beam")
+    decoder = GrammarDecoder(recognizer.vocab, recognizer.beam, command_grammar(Home.load(home)),
+                             MARGIN if margin is None else margin)
+    parser = IntentParser.load()
+
+    def scored(path: Path) -> Iterator[dict]:
+        rows = list(read_jsonl(path))
+        heard = [decoder.hypotheses(recognizer.log_probs(load_audio(path.parent / r["audio"])))
+                 for r in rows]
+        kept = round(100 * sum(h.in_grammar for h in heard) / max(1, len(heard)), 1)
+        readings = {"typed": [r["text"] for r in rows], "open": [h.open for h in heard],
+                    "grammar": [h.chosen for h in heard],
+                    "grammar only": [h.grammar for h in heard]}
+        for name, texts in readings.items():
+            yield {"set": path.stem, "decoding": name, "commands": len(rows),
+                   **score_readings(parser, rows, texts),
+                   "wer": round(error_rates([r["text"] for r in rows], texts)["wer"], 1),
+                   "grammar_kept_percent": kept if name == "grammar" else "-"}
+
+    report((row for path in manifests for row in scored(path)), as_json)
+
+
+@eval_app.command("wake")
+def eval_wake(
+    data: Annotated[Path, typer.Option(help="`voice data build wake`'s folder.")] = Path(
+        "data/wake"),
+    threshold: Annotated[float | None, typer.Option(
+        help="Detection threshold (default: the model's, calibrated on dev).")] = None,
+    babble_db: Annotated[float, typer.Option(
+        help="Also score the phrase with other speech this far (dB) under it.")] = 10.0,
+    as_json: AsJson = False,
+    model_dir: ModelDir = None,
+) -> None:
+    """The wake phrase: misses (%) on voices never trained on, the sound-alikes they accept,
+    and false accepts per hour over other speech (the recogniser's dev sets, about 1.6 h)."""
+    import torch
+
+    from voice.wake.detector import WakeDetector
+    from voice.wake.task import evaluate_wake
+
+    detector = WakeDetector.load(model_dir, threshold)
+    require_manifests([data / f"eval-{k}.jsonl" for k in ("wake", "confusers")]
+                      + [data / "speech-eval.jsonl"], "wake")
+    torch.set_num_threads(1)
+    report(evaluate_wake(detector, data, babble_db), as_json)

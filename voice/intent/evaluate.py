@@ -1,4 +1,5 @@
-"""Scoring any intent labeller (ours, hassil) the same way: one row per set, style, parser."""
+"""Scoring any intent labeller (ours, hassil) the same way: one row per set, style, parser; and
+the parses of spoken commands as the recogniser heard them."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import statistics
 import time
 from typing import Protocol
 
+from voice.intent.assistant import Parser, numeric
 from voice.intent.calibrate import calibration_error
 from voice.intent.task import Example, scores
+from voice.text import normalize_es
 
 
 class Labeller(Protocol):
@@ -28,3 +31,24 @@ def score_labeller(labeller: Labeller, examples: list[Example], name: str, parse
             **{k: round(v, 2) for k, v in scores(examples, predicted).items()},
             "calibration_error": calibration_error(confidence, correct),
             "ms_median": round(statistics.median(times), 2)}
+
+
+def said_slots(slots: dict[str, str]) -> set[tuple[str, str | float]]:
+    """Slots comparable across readings: numbers as numbers ("una" = "1"), other values as the
+    recogniser writes them (lowercase, accents folded)."""
+    return {(name, value if isinstance(value, float) else normalize_es(value, fold=True))
+            for name, value in numeric(slots).items()}
+
+
+def score_readings(parser: Parser, gold: list[dict], readings: list[str]) -> dict[str, float]:
+    """Intent accuracy and slot F1 (slot name and value), in percent, of the parses of
+    readings (one text per labelled command in gold: typed, or what a decoder heard)."""
+    correct = tp = fp = fn = 0
+    for row, text in zip(gold, readings, strict=True):
+        parse = parser.parse(text)
+        correct += parse.intent == row["intent"]
+        want = said_slots({s["slot"]: row["text"][s["start"]:s["end"]] for s in row["slots"]})
+        got = said_slots(parse.slots)
+        tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
+    return {"intent_acc": round(100 * correct / max(1, len(gold)), 2),
+            "slot_f1": round(200 * tp / max(1, 2 * tp + fp + fn), 2)}
