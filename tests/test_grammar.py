@@ -137,3 +137,11 @@ def test_eval_assistant_scores_spoken_commands_both_ways(tmp_path):
     assert list(rows) == ["typed", "open", "grammar", "grammar only"]
     assert rows["grammar"]["intent_acc"] == 100.0 and rows["grammar"]["slot_f1"] == 100.0
     assert rows["grammar"]["grammar_kept_percent"] == 100.0
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gives_the_grammar(tmp_path, caplog):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    lm = cached_grammar(blocked / "grammar", "k", lambda: COMMANDS)
+    assert "lámpara" in lm.words()
+    assert "cannot keep the command grammar" in caplog.text

@@ -21,11 +21,12 @@ import torch.nn.functional as F
 
 from voice.asr.beam import BeamDecoder
 from voice.asr.lm import WordLM
+from voice.files import atomic_path
 from voice.text import CharVocab
 
 log = logging.getLogger(__name__)
 # nats per frame; chosen over 0.02-0.3 on commands of the training templates in babble-noised
-# espeak voices (commands) and the Asterisk dev prompts (not commands): README, "Assistant"
+# espeak voices (commands) and the Asterisk dev prompts (not commands): README, "Command grammar"
 MARGIN = 0.1
 
 
@@ -57,11 +58,11 @@ class GrammarDecoder:
         self.margin = margin
 
     def hypotheses(self, log_probs: torch.Tensor) -> Hypotheses:
-        said, heard = self.grammar.decode(log_probs), self.open.decode(log_probs)
-        loss = (acoustic_score(self.vocab, log_probs, heard)
-                - acoustic_score(self.vocab, log_probs, said)) / max(len(log_probs), 1)
-        keep = bool(said) and loss <= self.margin
-        return Hypotheses(said, heard, said if keep else heard, keep)
+        command, free = self.grammar.decode(log_probs), self.open.decode(log_probs)
+        loss = (acoustic_score(self.vocab, log_probs, free)
+                - acoustic_score(self.vocab, log_probs, command)) / max(len(log_probs), 1)
+        keep = bool(command) and loss <= self.margin
+        return Hypotheses(command, free, command if keep else free, keep)
 
     def decode(self, log_probs: torch.Tensor) -> str:
         return self.hypotheses(log_probs).chosen
@@ -79,9 +80,12 @@ def cached_grammar(folder: Path, key: str, sentences: Callable[[], list[str]]) -
                         path)
     log.warning("voice: building the command grammar (once for this home)")
     lm = WordLM.counted(sentences())
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    lm.save(partial)
-    partial.replace(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as partial:
+            lm.save(partial)
+    except OSError as error:
+        log.warning("voice: note: cannot keep the command grammar in %s (%s); it is built "
+                    "again next time", folder, error.strerror or error)
     return lm
 
