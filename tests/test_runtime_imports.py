@@ -3,6 +3,7 @@ is run for real in a fresh interpreter, which then lists what it imported."""
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -24,6 +25,21 @@ from voice.cli import main
 main()
 """
 
+with socket.socket() as _probe:  # `voice serve web` runs until BEFORE has fetched its page
+    _probe.bind(("127.0.0.1", 0))
+    WEB_PORT = _probe.getsockname()[1]
+BEFORE = {"serve-web": f"""
+import os, signal, threading, time, urllib.request
+def stop():
+    while True:
+        try:
+            urllib.request.urlopen("http://127.0.0.1:{WEB_PORT}/", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    os.kill(os.getpid(), signal.SIGTERM)  # the server's own clean stop
+threading.Thread(target=stop, daemon=True).start()
+"""}
 COMMANDS = {
     "transcribe": ["transcribe", SAMPLE],
     "translate": ["translate", SAMPLE],
@@ -33,6 +49,7 @@ COMMANDS = {
     "listen-translate": ["listen", "--mode", "translate", "--input", SAMPLE, "--no-speak"],
     "listen-assistant": ["listen", "--mode", "assistant", "--input", SAMPLE, "--no-speak"],
     "serve-wyoming": ["serve", "wyoming", "--uri", "stdio://"],  # answers stdin, ends at EOF
+    "serve-web": ["serve", "web", "--port", str(WEB_PORT)],
 }
 STDIN = {"assistant": "apaga la luz de la cocina\n",
          "serve-wyoming": '{"type": "transcript", "data": {"text": "qué hora es"}}\n'}
@@ -49,7 +66,7 @@ def _imported(args: list[str], tmp_path, stdin: str = "", before: str = "") -> l
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_runtime_command_loads_no_training_or_corpus_code(name, tmp_path):
-    assert _imported(COMMANDS[name], tmp_path, STDIN.get(name, "")) == []
+    assert _imported(COMMANDS[name], tmp_path, STDIN.get(name, ""), BEFORE.get(name, "")) == []
 
 
 @needs("espeak-ng", "espeak-ng")

@@ -246,6 +246,28 @@ def test_typed_commands_answer_with_the_assistants_line(stages):
     assert bad == 400
 
 
+def test_a_finished_timer_is_announced_on_the_assistant_stream(stages):
+    async def scenario(client):
+        async with client.ws_connect("/ws?mode=assistant") as ws:
+            await ws.receive(TIMEOUT)  # ready
+            started = await client.post("/api/command",
+                                        json={"text": "pon un temporizador de dos segundos"})
+            heard = []
+            while not any(m.get("type") == "announcement" for m in heard):
+                message = await ws.receive(TIMEOUT)
+                heard.append(json.loads(message.data) if message.type is WSMsgType.TEXT
+                             else {"type": "speech", "bytes": len(message.data)})
+            if stages.speakers:
+                heard.append({"type": "speech", "bytes": len((await ws.receive(TIMEOUT)).data)})
+            return await started.json(), heard
+
+    started, heard = talk(stages, scenario)
+    assert started["intent"] == "HassStartTimer" and started["ok"]
+    [said] = [m["announcement"] for m in heard if m["type"] == "announcement"]
+    assert "temporizador" in said and "terminado" in said
+    assert not stages.speakers or heard[-1]["bytes"] > 1000
+
+
 def test_a_port_in_use_is_one_line_before_the_models_load():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -265,7 +287,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync",
                  "--autoplay-policy=no-user-gesture-required",
-                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                 "--window-size=1000,900"]
 
 
 class WebDriver:
@@ -358,4 +381,3 @@ def test_a_real_browser_shows_the_english_of_its_microphone(stages, tmp_path):
           f"English {expected!r}")
     assert ms["partialLags"] < 1500 and ms["englishLags"] < 3000  # far off only
     assert (tmp_path / "browser.png").stat().st_size > 10_000
-    print(json.dumps(stats))

@@ -109,6 +109,12 @@ class Session:
         self.pipeline.stop()
         self.source.put(_END)
 
+    def announce(self, text: str) -> None:
+        """Say something outside the utterance flow (a finished timer): its text, then its
+        speech; called from the assistant's announcer thread."""
+        self._message("announcement", announcement=text)
+        self.pipeline.say(text)
+
     def _run(self) -> None:
         try:
             summary = {"ok": True, **self.pipeline.run(self.source).summary()}

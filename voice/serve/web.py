@@ -22,7 +22,7 @@ import re
 import socket
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -194,6 +194,18 @@ async def command(request: web.Request) -> web.Response:
     return web.json_response(await asyncio.to_thread(request.app[STAGES].handle, text))
 
 
+async def _announcing(app: web.Application) -> AsyncIterator[None]:
+    """While the app runs, finished timers are said on every assistant stream (as `voice
+    assistant` says them); with none open, nobody hears them."""
+    def say(text: str) -> None:
+        for session in list(app[SESSIONS]):
+            if session.mode is Mode.assistant:
+                session.announce(text)
+
+    with app[STAGES].assistant.announcing(say):
+        yield
+
+
 async def _stop_streams(app: web.Application) -> None:
     for session in list(app[SESSIONS]):
         session.stop()
@@ -209,6 +221,7 @@ def make_app(stages: Stages) -> web.Application:
     app.router.add_post("/api/command", command)
     app.router.add_static("/static", STATIC)
     app.on_shutdown.append(_stop_streams)
+    app.cleanup_ctx.append(_announcing)
     return app
 
 

@@ -130,6 +130,11 @@ class LiveStream {
       stats.utterances.push(message);
       const row = addRow(this.list, message, true);
       row.append(element("div", "when", `shown ${Math.round(lag)} ms after the speech ended`));
+    } else if (message.type === "announcement") {
+      const row = element("li");
+      row.append(element("div", "when", `${new Date().toLocaleTimeString()} · announcement`));
+      row.append(element("div", "reply", message.announcement));
+      this.list.prepend(row);
     } else if (message.type === "timings") stats.serverTimings.push(message.timings_ms);
     else if (message.type === "error") this.say(message.message, true);
     else if (message.type === "end") this.say(message.ok ? "stopped" : `stopped: ${message.error}`, !message.ok);
@@ -160,7 +165,7 @@ class LiveStream {
   release(keepSocket) {
     this.running = false;
     this.button.classList.remove("on");
-    this.button.textContent = "🎤 Start";
+    this.button.textContent = "● Start";
     if (this.node) this.node.disconnect();
     if (this.media) this.media.getTracks().forEach((track) => track.stop());
     this.node = this.media = null;
