@@ -216,6 +216,54 @@ def test_bad_messages_get_an_error_and_the_stream_goes_on(stages):
     assert [m["type"] for m in after].count("utterance") == 1  # the next client is answered
 
 
+def test_two_streams_at_once_each_get_their_own_text(stages):
+    audio = load_audio(SAMPLE)
+    other = load_audio("assets/samples/vm-nobodyavail.wav")
+    pause = np.zeros(SAMPLE_RATE, np.float32)
+
+    def texts(streamed) -> list[list[str]]:
+        return [[m["es"] for m in messages if m["type"] == "utterance"]
+                for messages, _ in streamed]
+
+    async def scenario(client):
+        recordings = [np.concatenate([audio, pause]), np.concatenate([other, pause])]
+        alone = [await stream(client, recording) for recording in recordings]
+        together = await asyncio.gather(*(stream(client, recording, pace=0.01)
+                                          for recording in recordings))
+        return texts(alone), texts(together)
+
+    alone, together = talk(stages, scenario)
+    assert together == alone and all(alone)
+    assert alone[0] == [stages.recognizer.recognize(audio).text]
+
+
+def test_a_failing_stage_ends_the_stream_with_its_error(stages, monkeypatch):
+    def broken(utterance):
+        raise RuntimeError("translator on fire")
+
+    monkeypatch.setattr(web_stages.Stages, "respond_for", lambda self, mode: broken)
+    audio = load_audio(SAMPLE)
+
+    async def scenario(client):
+        async with client.ws_connect("/ws") as ws:
+            await ws.receive(TIMEOUT)  # ready
+            for frame in pcm_frames(np.concatenate([audio, np.zeros(SAMPLE_RATE)])):
+                await ws.send_bytes(frame)
+            for _ in range(200):  # the pipeline fails at the first utterance; audio goes on
+                await asyncio.sleep(0.05)
+                await ws.send_bytes(pcm_frames(np.zeros(FRAME, np.float32))[0])
+                if ws.closed:
+                    break
+            messages = []
+            while (message := await ws.receive(TIMEOUT)).type is WSMsgType.TEXT:
+                messages.append(json.loads(message.data))
+            return messages
+
+    messages = talk(stages, scenario)
+    assert messages[-1]["type"] == "end" and not messages[-1]["ok"]
+    assert "translator on fire" in messages[-1]["error"]
+
+
 def test_a_client_that_vanishes_mid_stream_leaves_the_server_serving(stages, caplog):
     audio = load_audio(SAMPLE)
 

@@ -103,6 +103,9 @@ async def _receive(request: web.Request, stream: web.WebSocketResponse, session:
         outbox.put_nowait(json.dumps({"type": "error", "message": message}))
 
     async for message in stream:
+        if session.done.done():  # the pipeline failed: say why, and close
+            outbox.put_nowait(json.dumps({"type": "end", **session.done.result()}))
+            return
         if message.type is WSMsgType.BINARY:
             try:
                 session.feed(message.data)
