@@ -8,6 +8,7 @@ import asyncio
 import base64
 import io
 import json
+import logging
 import os
 import shutil
 import socket
@@ -265,6 +266,7 @@ def test_a_failing_stage_ends_the_stream_with_its_error(stages, monkeypatch):
 
 
 def test_a_client_that_vanishes_mid_stream_leaves_the_server_serving(stages, caplog):
+    caplog.set_level(logging.INFO, "voice.serve.web")
     audio = load_audio(SAMPLE)
 
     async def scenario(client):

@@ -97,7 +97,7 @@ class Stages:
         first upload."""
         with self._files_lock:
             if self._files is None:
-                log.warning("voice: loading the file translator (first upload)")
+                log.info("voice: loading the file translator (first upload)")
                 self._files = FileTranslator(BatchConfig(formats=FILE_FORMATS))
             return self._files.translate(path)
 

@@ -30,6 +30,7 @@ from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
+from voice.audio import SAMPLE_RATE
 from voice.choices import Mode
 from voice.errors import VoiceError, VoiceInputError
 from voice.serve.session import MAX_FRAME_BYTES, Session
@@ -44,9 +45,15 @@ STAGES = web.AppKey("stages", Stages)
 SESSIONS = web.AppKey("sessions", set)
 
 
+def answer(content: dict, status: int = 200) -> web.Response:
+    """JSON as the command line writes it (UTF-8, not escaped)."""
+    return web.json_response(content, status=status,
+                             dumps=lambda data: json.dumps(data, ensure_ascii=False))
+
+
 def refuse(request: web.Request, status: int, message: str) -> web.Response:
     log.warning("voice: %s: %s", request.remote, message)
-    return web.json_response({"error": message}, status=status)
+    return answer({"error": message}, status)
 
 
 @web.middleware
@@ -80,7 +87,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     sender = asyncio.create_task(_send(stream, outbox))
     session = Session(request.app[STAGES], mode, outbox.put_nowait, asyncio.get_running_loop())
     sessions.add(session)
-    outbox.put_nowait(json.dumps({"type": "ready", "mode": mode.value, "rate": 16_000,
+    outbox.put_nowait(json.dumps({"type": "ready", "mode": mode.value, "rate": SAMPLE_RATE,
                                   "frame": session.block}))
     try:
         await _receive(request, stream, session, outbox)
@@ -91,8 +98,8 @@ async def live(request: web.Request) -> web.StreamResponse:
         outbox.put_nowait(None)
         await sender
         await stream.close()
-    log.warning("voice: %s: live %s stream ended after %.1f s", request.remote, mode.value,
-                session.offered / 16_000)
+    log.info("voice: %s: live %s stream ended after %.1f s", request.remote, mode.value,
+             session.offered / SAMPLE_RATE)
     return stream
 
 
@@ -180,10 +187,10 @@ async def translate(request: web.Request) -> web.Response:
             return refuse(request, 400, f"{name}: {error.reason.replace(str(target), name)}")
         except VoiceError as error:
             return refuse(request, 500, f"{name}: {error}")
-    log.warning("voice: %s: translated %s (%.1f s of audio)", request.remote, name,
-                result["seconds"])
-    return web.json_response({**result, "file": name,
-                              "downloads": {k: v.decode("utf-8") for k, v in made.items()}})
+    log.info("voice: %s: translated %s (%.1f s of audio)", request.remote, name,
+             result["seconds"])
+    return answer({**result, "file": name,
+                   "downloads": {k: v.decode("utf-8") for k, v in made.items()}})
 
 
 async def command(request: web.Request) -> web.Response:
@@ -194,7 +201,7 @@ async def command(request: web.Request) -> web.Response:
         return refuse(request, 400, 'send {"text": "a Spanish command"}')
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         return refuse(request, 400, f"text must be a string of at most {MAX_TEXT} characters")
-    return web.json_response(await asyncio.to_thread(request.app[STAGES].handle, text))
+    return answer(await asyncio.to_thread(request.app[STAGES].handle, text))
 
 
 async def _announcing(app: web.Application) -> AsyncIterator[None]:
