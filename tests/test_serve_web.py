@@ -367,9 +367,35 @@ class WebDriver:
     def script(self, code: str):
         return self.call("POST", "/execute/sync", {"script": code, "args": []})
 
-    def click(self, selector: str) -> None:
+    def element(self, selector: str) -> str:
         found = self.call("POST", "/element", {"using": "css selector", "value": selector})
-        self.call("POST", f"/element/{next(iter(found.values()))}/click")
+        return next(iter(found.values()))
+
+    def click(self, selector: str) -> None:
+        self.call("POST", f"/element/{self.element(selector)}/click")
+
+    def type(self, selector: str, text: str) -> None:
+        self.call("POST", f"/element/{self.element(selector)}/value", {"text": text})
+
+    def wait(self, script: str, seconds: float = TIMEOUT):
+        """The script's value, once it is truthy."""
+        deadline = time.monotonic() + seconds
+        while not (value := self.script(script)) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        return value
+
+    def other_tabs(self, recording: Path) -> tuple[list[str], str]:
+        """The file drop given a recording (the downloads it offers), then a typed command
+        in the assistant tab (the action the page shows)."""
+        self.click('[data-tab="files"]')
+        self.type("#file", str(recording))
+        downloads = self.wait("return [...document.querySelectorAll('#downloads a')]"
+                              ".map(a => a.download)")
+        self.click('[data-tab="assistant"]')
+        self.type("#command", "enciende la luz de la cocina\n")
+        action = self.wait("const a = document.querySelector('#assistant-transcript .action');"
+                           "return a && a.textContent")
+        return downloads, action
 
 
 def free_port() -> int:
@@ -413,6 +439,7 @@ def test_a_real_browser_shows_the_english_of_its_microphone(stages, tmp_path):
                 shot = driver.call("GET", "/screenshot")
                 (tmp_path / "browser.png").write_bytes(base64.b64decode(shot))
                 driver.click("#live-mic")  # stop
+                files = driver.other_tabs(spoken)
             finally:
                 driver.call("DELETE", "")
     finally:
@@ -431,3 +458,6 @@ def test_a_real_browser_shows_the_english_of_its_microphone(stages, tmp_path):
           f"English {expected!r}")
     assert ms["partialLags"] < 1500 and ms["englishLags"] < 3000  # far off only
     assert (tmp_path / "browser.png").stat().st_size > 10_000
+    downloads, action = files
+    assert downloads == ["spoken.txt", "spoken.srt", "spoken.vtt"]
+    assert action.startswith("✓ HassTurnOn(")
