@@ -33,7 +33,7 @@ def bench_asr(
     from voice.bench import bench_asr as run_bench
 
     require_manifests([manifest], "asr")
-    recognizer = Recognizer.load(model_dir)
+    recognizer = Recognizer.load(model_dir, profile=None)
     report((run_bench(recognizer, manifest, threads, runs) for threads in (1, 2)), as_json)
 
 

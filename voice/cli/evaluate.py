@@ -152,7 +152,7 @@ def eval_e2e(
     baselines = set(baseline or [E2eBaseline.apertium])
     require_manifests([manifest], "asr")
     other = whisper(threads, E2eBaseline.whisper in baselines)
-    recognizer = Recognizer.load(None, decoder.value)
+    recognizer = Recognizer.load(None, decoder.value, profile=None)  # as shipped
 
     def rows() -> Iterator[dict]:
         for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam,
@@ -205,7 +205,7 @@ def eval_asr(
     require_manifests(manifests, "asr")
     other = whisper(threads, baseline is not None)
     recognizer = Recognizer.load(model_dir, decoder.value, decode={
-        k: v for k, v in settings.items() if v is not None})
+        k: v for k, v in settings.items() if v is not None}, profile=None)
     runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
     if streaming:
         runs.append((None, StreamConfig(chunk, lookahead)))
@@ -242,7 +242,7 @@ def eval_assistant(
     manifests = manifest or [Path(f"data/assistant/{name}.jsonl")
                              for name in ("piper", "kokoro", "espeak")]
     require_manifests(manifests, "assistant")
-    recognizer = Recognizer.load(model_dir, "beam")
+    recognizer = Recognizer.load(model_dir, "beam", profile=None)
     decoder = GrammarDecoder(recognizer.vocab, recognizer.beam, command_grammar(Home.load(home)),
                              MARGIN if margin is None else margin)
     parser = IntentParser.load()
