@@ -1,17 +1,21 @@
 """`voice data build wake`: the wake phrase in every voice we have, sound-alike phrases, and
 other speech, split so that dev and eval voices are never trained on.
 
-- train: espeak-ng's training variants (both accents, speed and pitch varied) and Kokoro blends
-  of its seen styles; other speech from the recogniser's training manifests.
-- dev (model selection): espeak's first five dev variants, Kokoro's held-out style; a slice of
-  the training manifests' clips kept out of training.
-- eval (reported): Piper's voice, AhoTTS's native voice, espeak's other dev variants; false
+- train: espeak-ng's training variants (both accents, speed and pitch varied), Kokoro blends
+  of its seen styles and AhoTTS's native voice (vocal tract shifted); other speech from the
+  recogniser's real training manifests (Asterisk, Drascula, other languages) and Spanish
+  lines said by espeak's training voices.
+- dev (model selection): espeak's first five dev variants; a slice of the training manifests'
+  clips kept out of training.
+- eval (reported): Piper's voice, Kokoro's held-out style, espeak's other dev variants; false
   accepts on the recogniser's dev manifests (about 1.6 hours: other voices, other languages).
 """
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import zlib
 from pathlib import Path
 
@@ -40,11 +44,16 @@ CONFUSERS = (
     "la safira", "oye, fíjate", "joya fina", "hoy, Safi",
 )
 ASR_TRAIN = ("asterisk-train", "drascula-train", "en-drascula-train", "en-asterisk-train",
-             "fr-asterisk-train", "it-asterisk-train", "ru-asterisk-train", "espeak-train")
+            "fr-asterisk-train", "it-asterisk-train", "ru-asterisk-train")
 ASR_EVAL = ("espeak-dev", "piper-dev", "drascula-dev", "asterisk-dev", "en-asterisk-dev",
             "fr-asterisk-dev", "it-asterisk-dev", "ru-asterisk-dev")
-ESPEAK_TRAIN_CLIPS = 700  # of espeak-train's thousands: the other sources are real voices
+SENTENCES = 1500  # Spanish training lines said by espeak's training voices: synthetic speech
+SPLITS = ("train", "dev", "eval")
 DEV_EVERY = 7  # one clip in seven of the training manifests is dev, not training
+
+
+def _source(voice: Voice) -> str:
+    return "espeak" if isinstance(voice, EspeakVoice) else voice.name.split(":")[0]
 
 
 def _espeak(rng: random.Random, variants: list[str]) -> EspeakVoice:
@@ -60,34 +69,41 @@ def _kokoro(rng: random.Random, styles: tuple[str, ...]) -> KokoroVoice:
                        round(rng.uniform(0.85, 1.2), 2))
 
 
-def plan(seed: int, espeak_count: int, kokoro_count: int) -> dict[str, list[tuple[str, Voice]]]:
-    """(text, voice) per set: {train,dev,eval}-{wake,confusers}."""
-    rng = random.Random(seed)
+def plan(seed: int, espeak_count: int, kokoro_count: int, ahotts_count: int,
+         lines: list[str]) -> dict[str, list[tuple[str, Voice]]]:
+    """(text, voice) per set: {train,dev,eval}-{wake,confusers} and train-sentences (lines
+    said by espeak's training voices). Each set draws from its own seed, so resizing one
+    leaves the others' audio as it is."""
     variants = espeak.variants()
     train_variants = [v for v in variants if v not in espeak.DEV_VARIANTS]
     dev_variants = [v for v in espeak.DEV_VARIANTS[:5] if v in variants]
     eval_variants = [v for v in espeak.DEV_VARIANTS[5:] if v in variants]
     seen = tuple(s for s in kokoro.STYLES if s != kokoro.DEV_STYLE)
-
-    def say(texts: tuple[str, ...], count: int, voice) -> list[tuple[str, Voice]]:
-        return [(rng.choice(texts), voice()) for _ in range(count)]
-
     sets: dict[str, list[tuple[str, Voice]]] = {}
-    for kind, texts, share in (("wake", SAYINGS, 1.0), ("confusers", CONFUSERS, 1.0)):
+    for kind, texts, share in (("wake", SAYINGS, 1.0), ("confusers", CONFUSERS, 1 / 3)):
+        rngs = {split: random.Random(f"{seed}-{split}-{kind}") for split in SPLITS}
+
+        def say(split: str, count: int, voice, rngs=rngs, texts=texts
+                ) -> list[tuple[str, Voice]]:
+            rng = rngs[split]
+            return [(rng.choice(texts), voice(rng)) for _ in range(count)]
+
         sets[f"train-{kind}"] = (
-            say(texts, round(espeak_count * share), lambda: _espeak(rng, train_variants))
-            + say(texts, kokoro_count if kind == "wake" else kokoro_count // 3,
-                  lambda: _kokoro(rng, seen)))
-        sets[f"dev-{kind}"] = (
-            say(texts, 120, lambda: _espeak(rng, dev_variants))
-            + say(texts, max(4, kokoro_count // 3) if kind == "wake" else 0,
-                  lambda: _kokoro(rng, (kokoro.DEV_STYLE,))))
+            say("train", espeak_count, lambda r: _espeak(r, train_variants))
+            + say("train", round(kokoro_count * share), lambda r: _kokoro(r, seen))
+            + say("train", round(ahotts_count * share),
+                  lambda r: AhoVoice(round(r.uniform(0.84, 1.16), 2))))
+        sets[f"dev-{kind}"] = say("dev", 120, lambda r: _espeak(r, dev_variants))
         sets[f"eval-{kind}"] = (
-            say(texts, 120, lambda: _espeak(rng, eval_variants))
-            + say(texts, 80, lambda: PiperVoice(round(rng.uniform(0.8, 1.25), 2),
-                                                round(rng.uniform(0.4, 0.9), 2),
-                                                round(rng.uniform(0.5, 1.0), 2)))
-            + say(texts, 80, lambda: AhoVoice(round(rng.uniform(0.84, 1.16), 2))))
+            say("eval", 120, lambda r: _espeak(r, eval_variants))
+            + say("eval", 80, lambda r: PiperVoice(round(r.uniform(0.8, 1.25), 2),
+                                                   round(r.uniform(0.4, 0.9), 2),
+                                                   round(r.uniform(0.5, 1.0), 2)))
+            + say("eval", round(kokoro_count * share),
+                  lambda r: _kokoro(r, (kokoro.DEV_STYLE,))))
+    rng = random.Random(f"{seed}-sentences")
+    sets["train-sentences"] = [(rng.choice(lines), _espeak(rng, train_variants))
+                               for _ in range(SENTENCES if lines else 0)]
     return sets
 
 
@@ -106,45 +122,61 @@ def synthesize(wake: Path, name: str, items: list[tuple[str, Voice]], jobs: int 
     results = parallel_map(write_utterance, work, f"wake {name}", jobs)
     rows = [{"audio": str(Path(path).relative_to(wake)), "text": text,
              "duration": round(duration, 3), "speaker": voice.name,
-             "source": voice.name.split(":")[0].split("+")[0]}
+             "source": _source(voice)}
             for (path, text, voice), (_, duration) in zip(work, results, strict=True)]
     return write_jsonl(wake / f"{name}.jsonl", rows)
 
 
-def other_speech(asr: Path, wake: Path) -> dict[str, int]:
-    """Manifests of the recogniser's speech (paths relative to wake/): train and dev from its
-    training manifests (one clip in DEV_EVERY for dev), eval from its dev manifests."""
+def _keep(source: Path, target: Path) -> None:
+    """A hard link to source (a copy across file systems): the recogniser's corpus may be
+    rebuilt, with other files, while this one is in use."""
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+
+
+def other_speech(asr: Path, wake: Path) -> tuple[dict[str, int], list[str]]:
+    """Manifests of the recogniser's speech, its audio linked into wake/speech/: train and dev
+    from its training manifests (one clip in DEV_EVERY for dev), eval from its dev manifests;
+    and the Spanish lines of the training clips."""
     missing = [n for n in (*ASR_TRAIN, *ASR_EVAL) if not (asr / f"{n}.jsonl").exists()]
     if missing:
         raise VoiceError(f"{asr}/{missing[0]}.jsonl: no such manifest (run `voice data build "
                          "asr` first: the wake word's negatives are its speech)")
     splits: dict[str, list[dict]] = {"train": [], "dev": [], "eval": []}
+    lines = []
     for name in (*ASR_TRAIN, *ASR_EVAL):
-        rows = list(read_jsonl(asr / f"{name}.jsonl"))
-        if name == "espeak-train":
-            rows = rows[:ESPEAK_TRAIN_CLIPS * DEV_EVERY // (DEV_EVERY - 1)]
-        for row in rows:
-            if "zafir" in row["text"].lower():
+        for row in read_jsonl(asr / f"{name}.jsonl"):
+            source = asr / row["audio"]
+            if "zafir" in row["text"].lower() or not source.exists():
                 continue
-            row = {**row, "audio": str(Path("..") / asr.name / row["audio"]), "set": name}
+            target = Path("speech") / name / source.name
+            _keep(source, wake / target)
+            row = {**row, "audio": str(target), "set": name}
             if name in ASR_EVAL:
                 splits["eval"].append(row)
+            elif zlib.crc32(row["audio"].encode()) % DEV_EVERY == 0:
+                splits["dev"].append(row)
             else:
-                dev = zlib.crc32(row["audio"].encode()) % DEV_EVERY == 0
-                splits["dev" if dev else "train"].append(row)
+                splits["train"].append(row)
+                if name in ("asterisk-train", "drascula-train"):
+                    lines.append(row["text"])
     counts = {}
     for split, rows in splits.items():
         counts[f"speech-{split}"] = write_jsonl(wake / f"speech-{split}.jsonl", rows)
         counts[f"speech-{split}-hours"] = round(sum(r["duration"] for r in rows) / 3600, 2)
-    return counts
+    return counts, lines
 
 
-def build(out: Path, seed: int = 0, espeak_count: int = 1200, kokoro_count: int = 40,
-          jobs: int | None = 1) -> dict:
-    """Write out/wake/: {train,dev,eval}-{wake,confusers}.jsonl with their WAVs, and
-    speech-{train,dev,eval}.jsonl pointing at out/asr/'s audio."""
+def build(out: Path, seed: int = 0, espeak_count: int = 1000, kokoro_count: int = 30,
+          ahotts_count: int = 150, jobs: int | None = 1) -> dict:
+    """Write out/wake/: {train,dev,eval}-{wake,confusers}.jsonl and train-sentences.jsonl with
+    their WAVs, and speech-{train,dev,eval}.jsonl over out/asr/'s audio."""
     wake = out / "wake"
-    counts = other_speech(out / "asr", wake)
-    for name, items in plan(seed, espeak_count, kokoro_count).items():
+    counts, lines = other_speech(out / "asr", wake)
+    for name, items in plan(seed, espeak_count, kokoro_count, ahotts_count, lines).items():
         counts[name] = synthesize(wake, name, items, jobs)
     return counts

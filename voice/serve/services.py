@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 def load(home: Path | None = None, state: Path | None = None,
          decoder: str | None = None) -> list[Service]:
-    """asr (Spanish), tts (a voice per language), handle (Spanish commands on the home);
+    """asr (Spanish), tts (a voice per language), handle (Spanish commands on the home), wake
+    ("oye Zafira", when its model is installed);
     decoder None: the recogniser's best (beam with the word LM when the model has it). Without
     a speech engine the others are served alone, with a note."""
     from voice.asr.recognizer import Recognizer
@@ -23,6 +24,7 @@ def load(home: Path | None = None, state: Path | None = None,
     from voice.serve.asr import Asr
     from voice.serve.handle import Handle
     from voice.serve.tts import Tts
+    from voice.wake.detector import WakeDetector
 
     # one thread runs the models, a request at a time: torch already spreads one over the
     # cores, and the beam decoder is not known to be safe to share between threads
@@ -33,4 +35,10 @@ def load(home: Path | None = None, state: Path | None = None,
     except VoiceError as error:
         log.warning("voice: note: no text-to-speech (%s)", error)
     offered.append(Handle(make_assistant(home, state), models))
+    if WakeDetector.available():
+        from voice.serve.wake import Wake
+
+        offered.append(Wake(WakeDetector.load()))
+    else:
+        log.warning("voice: note: no wake model (`voice train wake`); wake is not offered")
     return offered

@@ -5,7 +5,9 @@ Each training example is a window of log-mel frames: background (quiet, noise or
 with, maybe, a clip of the phrase or of a sound-alike cut in. The steps shortly after the
 phrase ends must score high (max-pooled: one confident step is enough); every step of a window
 without it must score low, its highest step most of all, since false accepts are peaks. Clips
-are altered in the feature domain (voice.asr.augment): new timbres, tempos, channels, noise.
+are altered in the feature domain (voice.asr.augment): new timbres, tempos, channels, noise;
+background speech is used as it is, and each window gets its own level and slope (per-clip
+augmentation is what costs: 3 ms a clip).
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ class WakeRecipe:
         folder = Path(self.data.dir)
         return [str(folder / f"{split}-{kind}.jsonl") for split in ("train", "dev")
                 for kind in ("wake", "confusers")] + \
-            [str(folder / f"speech-{split}.jsonl") for split in ("train", "dev")]
+            [str(folder / f"speech-{split}.jsonl") for split in ("train", "dev")] + \
+            [str(folder / "train-sentences.jsonl")]
 
 
 @dataclass
@@ -130,7 +133,8 @@ class WakeTask:
         folder = Path(d.dir)
         self.wake = features(clips(folder / "train-wake.jsonl"), m.n_mels)
         self.confusers = features(clips(folder / "train-confusers.jsonl"), m.n_mels)
-        self.speech = features(clips(folder / "speech-train.jsonl", d.max_clip_seconds),
+        self.speech = features(clips(folder / "speech-train.jsonl", d.max_clip_seconds)
+                               + clips(folder / "train-sentences.jsonl", d.max_clip_seconds),
                                m.n_mels)
         self.noise = features(noises(recipe.train.seed), m.n_mels)
         self.dev_wake = [padded(a) for a in clips(folder / "dev-wake.jsonl")]
@@ -166,8 +170,6 @@ class WakeTask:
             clip = pool[rng.randrange(len(pool))]
             start = rng.randrange(max(1, len(clip) - (frames - have)))
             piece = clip[start:start + frames - have]
-            if pool is self.speech:
-                piece = augment(piece, self.recipe.augment)
             parts.append(piece)
             have += len(piece)
         return torch.cat(parts)[:frames]
@@ -203,8 +205,17 @@ class WakeTask:
             pos.append(p)
             neg.append(n)
             is_wake.append(kind == "wake")
-        return WakeBatch(torch.stack(feats), torch.stack(pos), torch.stack(neg),
+        return WakeBatch(self._colour(torch.stack(feats)), torch.stack(pos), torch.stack(neg),
                          torch.tensor(is_wake))
+
+    def _colour(self, x: torch.Tensor) -> torch.Tensor:
+        """Each window through its own microphone: a level and a spectral slope (the clips
+        were augmented alone; this is the cheap, whole-batch part)."""
+        a = self.recipe.augment
+        axis = torch.linspace(-0.5, 0.5, x.shape[2])
+        gain = (torch.rand(x.shape[0], 1, 1) * 2 - 1) * a.gain
+        tilt = (torch.rand(x.shape[0], 1, 1) * 2 - 1) * a.tilt
+        return x + gain + tilt * axis
 
     def _steps(self, mask: torch.Tensor) -> torch.Tensor:
         """Frame mask -> step mask: a step counts when any of its frames does."""
