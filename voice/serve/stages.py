@@ -63,8 +63,8 @@ class Stages:
     speakers: dict[str, Speaker]  # language -> voice; empty without a speech engine
     config: LiveConfig = field(default_factory=LiveConfig)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _files: FileTranslator | None = None
-    _files_lock: threading.Lock = field(default_factory=threading.Lock)
+    _files: FileTranslator | None = field(default=None, init=False, repr=False)
+    _files_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def recognizer_for(self, mode: Mode) -> TakingTurns:
         return TakingTurns(self.commands if mode is Mode.assistant else self.recognizer,

@@ -22,7 +22,7 @@ import re
 import socket
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -43,6 +43,7 @@ MAX_TEXT = 2_000  # characters of a typed command
 MAX_STREAMS = 8  # live streams at once: each runs the recogniser in real time
 STAGES = web.AppKey("stages", Stages)
 SESSIONS = web.AppKey("sessions", set)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def answer(content: dict, status: int = 200) -> web.Response:
@@ -57,7 +58,7 @@ def refuse(request: web.Request, status: int, message: str) -> web.Response:
 
 
 @web.middleware
-async def one_line_errors(request: web.Request, handler) -> web.StreamResponse:
+async def one_line_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A bug in a handler fails that request with one line, not a traceback."""
     try:
         return await handler(request)
