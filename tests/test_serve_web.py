@@ -317,6 +317,27 @@ def test_a_finished_timer_is_announced_on_the_assistant_stream(stages):
     assert not stages.speakers or heard[-1]["bytes"] > 1000
 
 
+@needs("openssl", "openssl")
+def test_https_with_a_certificate_and_one_line_for_a_bad_one(stages, tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+
+    async def fetch(url: str) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as session, session.get(url, ssl=False) as page:
+            return page.status, await page.text()
+
+    with web.background(stages, context=web.tls(cert, key)) as url:
+        assert url.startswith("https://")
+        status, text = asyncio.run(fetch(url + "/"))
+    assert status == 200 and 'id="live-mic"' in text
+    result = subprocess.run([sys.executable, "-m", "voice", "serve", "web", "--certfile",
+                             str(key)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"voice: error: --certfile {key}: ")
+
+
 def test_a_port_in_use_is_one_line_before_the_models_load():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -45,6 +45,11 @@ def serve_web(
              "interface; browsers allow the microphone only over https or on localhost).")] =
         "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    certfile: Annotated[Path | None, typer.Option(
+        help="Serve https with this certificate (PEM; the key too unless --keyfile): the "
+             "microphone then works from other machines.")] = None,
+    keyfile: Annotated[Path | None, typer.Option(help="The certificate's private key.")] =
+        None,
     home: HomeOption = None,
     state: StateOption = None,
     decoder: RecogniserOption = None,
@@ -54,16 +59,19 @@ def serve_web(
     import logging
 
     from voice.serve import stages
-    from voice.serve.web import check_address, serve
+    from voice.serve.web import check_address, serve, tls
 
+    if keyfile is not None and certfile is None:
+        raise typer.BadParameter("--keyfile needs --certfile")
+    context = tls(certfile, keyfile) if certfile else None  # bad files fail before loading
     check_address(host, port)  # a port in use fails before the models load
     lines = logging.StreamHandler()  # one line per request and per problem, on stderr
     lines.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger("voice.serve").addHandler(lines)
     logging.getLogger("voice.serve").setLevel(logging.INFO)
     loaded = stages.load(home, state, decoder and decoder.value)
-    log(f"voice: serving the browser app on http://{host}:{port}/")
-    serve(loaded, host, port)
+    log(f"voice: serving the browser app on http{'s' * bool(context)}://{host}:{port}/")
+    serve(loaded, host, port, context)
 
 
 @bench_app.command("serve")

@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import socket
+import ssl
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -237,7 +238,8 @@ def make_app(stages: Stages) -> web.Application:
 
 
 @contextmanager
-def background(stages: Stages, host: str = "127.0.0.1") -> Iterator[str]:
+def background(stages: Stages, host: str = "127.0.0.1",
+               context: ssl.SSLContext | None = None) -> Iterator[str]:
     """The app on a free local port, on a thread and event loop of its own, as `voice serve
     web` runs it (for tests and benchmarks in one process); yields its URL."""
     loop = asyncio.new_event_loop()
@@ -247,12 +249,12 @@ def background(stages: Stages, host: str = "127.0.0.1") -> Iterator[str]:
 
     async def start() -> int:
         await runner.setup()
-        await web.TCPSite(runner, host, 0).start()
+        await web.TCPSite(runner, host, 0, ssl_context=context).start()
         return runner.addresses[0][1]
 
     try:
         port = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
-        yield f"http://{host}:{port}"
+        yield f"http{'s' * bool(context)}://{host}:{port}"
     finally:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
         loop.call_soon_threadsafe(loop.stop)
@@ -269,10 +271,23 @@ def check_address(host: str, port: int) -> None:
         raise VoiceError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
-def serve(stages: Stages, host: str, port: int) -> None:
+def tls(certificate: Path, key: Path | None = None) -> ssl.SSLContext:
+    """https: browsers give the microphone to pages from other machines only over it."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certificate, key)
+    except ssl.SSLError as error:  # before OSError: it is one
+        raise VoiceError(f"--certfile {certificate}: not a PEM certificate with its private "
+                         f"key{f' ({error.reason})' if error.reason else ''}") from None
+    except OSError as error:
+        raise VoiceError(f"--certfile {certificate}: {error.strerror or error}") from None
+    return context
+
+
+def serve(stages: Stages, host: str, port: int, context: ssl.SSLContext | None = None) -> None:
     """Answer browsers until Ctrl-C or SIGTERM; one line per request on stderr."""
     try:
         web.run_app(make_app(stages), host=host, port=port, print=None, access_log=log,
-                    access_log_format='voice: %a "%r" %s %b bytes %Tf s')
+                    access_log_format='voice: %a "%r" %s %b bytes %Tf s', ssl_context=context)
     except OSError as error:
         raise VoiceError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
