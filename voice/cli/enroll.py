@@ -84,7 +84,7 @@ def enroll(
                        "`audio<TAB>text` lines. None: read prompts into the microphone.")] = None,
     profile: Annotated[str, typer.Option(help="Profile name; `default` is used by every "
                                               "command unless told otherwise.")] = "default",
-    layers: Layers = 4,
+    layers: Layers = 3,
     epochs: Epochs = 12,
     device: Annotated[str | None, typer.Option(help="Microphone (python -m sounddevice).")] = None,
     model_dir: ModelDir = None,
@@ -120,7 +120,7 @@ def eval_enroll(
         help="Only this speaker's rows (the manifest's speaker field).")] = None,
     minutes: Annotated[str, typer.Option(help="Enrolment amounts to try, comma-separated.")] =
         "0,2,5,10",
-    layers: Layers = 4,
+    layers: Layers = 3,
     epochs: Epochs = 12,
     model_dir: ModelDir = None,
     as_json: AsJson = False,
