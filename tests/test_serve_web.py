@@ -99,9 +99,8 @@ def test_the_page_and_its_scripts_are_served(stages):
 
 @speech
 def test_a_live_stream_gives_partials_then_the_spanish_english_and_speech(stages):
-    audio = load_audio(SAMPLE)
-    silence = np.zeros(SAMPLE_RATE, np.float32)  # the pause that closes the utterance
-    messages, speech_out = talk(stages, lambda c: stream(c, np.concatenate([audio, silence])))
+    audio = load_audio(SAMPLE)  # its end closes the utterance, as in `voice listen --input`
+    messages, speech_out = talk(stages, lambda c: stream(c, audio))
     kinds = [m["type"] for m in messages]
     assert kinds[0] == "ready" and kinds[-1] == "end" and messages[-1]["ok"]
     assert "partial" in kinds and kinds.index("partial") < kinds.index("utterance")
@@ -219,14 +218,13 @@ def test_bad_messages_get_an_error_and_the_stream_goes_on(stages):
 def test_two_streams_at_once_each_get_their_own_text(stages):
     audio = load_audio(SAMPLE)
     other = load_audio("assets/samples/vm-nobodyavail.wav")
-    pause = np.zeros(SAMPLE_RATE, np.float32)
 
     def texts(streamed) -> list[list[str]]:
         return [[m["es"] for m in messages if m["type"] == "utterance"]
                 for messages, _ in streamed]
 
     async def scenario(client):
-        recordings = [np.concatenate([audio, pause]), np.concatenate([other, pause])]
+        recordings = [audio, other]
         alone = [await stream(client, recording) for recording in recordings]
         together = await asyncio.gather(*(stream(client, recording, pace=0.01)
                                           for recording in recordings))
