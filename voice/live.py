@@ -79,7 +79,7 @@ class WakeGate:
     until the detector fires, the pipeline gets silence (the recogniser does no work and the
     phrase itself is never transcribed); from the detecting step on it hears the audio, for
     `listen` seconds or until the utterance it heard has been answered. The detector runs on
-    the source's thread: about a millisecond per 100 ms block."""
+    the source's thread: about 3 ms per 100 ms block."""
 
     def __init__(self, detector: WakeDetector, on_wake: Callable[[float], None] | None = None,
                  listen: float = 8.0) -> None:

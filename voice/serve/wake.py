@@ -1,7 +1,7 @@
 """The wake phrase over Wyoming: `detect` + audio-start/chunk/stop -> a `detection` each time
 "oye Zafira" is heard (then none for the refractory time), `not-detected` at audio-stop when
 it never was. Each connection has its own detector state over the one shared model; the
-network is small enough to run on the event loop (about a millisecond per 100 ms of audio)."""
+network is small enough to run on the event loop (about 3 ms per 100 ms of audio)."""
 
 from __future__ import annotations
 
