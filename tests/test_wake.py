@@ -212,3 +212,26 @@ def test_the_wake_gate_passes_only_what_follows_the_phrase_until_answered():
     gate.filter(block)
     answer = gate.answering(lambda utterance: "hecho")
     assert answer(None) == "hecho" and float(gate.filter(block).sum()) == 0.0  # closed
+
+
+@shipped
+@needs("espeak-ng", "espeak-ng")
+def test_listen_acts_only_on_the_command_after_the_phrase(tmp_path):
+    """Other speech, then "oye Zafira" and a command, in a held-out voice: one wake, and only
+    the command is acted on (the speech before it never reaches the recogniser)."""
+    from voice.data.espeak import EspeakVoice
+
+    voice = EspeakVoice("es", "quincy", 160, 50)
+    pause = np.zeros(SAMPLE_RATE // 2, np.float32)
+    save_wav(tmp_path / "said.wav", np.concatenate([
+        pause, load_audio(SPEECH), pause, voice.synthesize("Oye, Zafira."), pause,
+        voice.synthesize("enciende la luz de la cocina"), pause, pause, pause]))
+    result = subprocess.run([sys.executable, "-m", "voice", "listen", "--mode", "assistant",
+                             "--input", str(tmp_path / "said.wav"), "--no-speak"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "VOICE_STATE": str(tmp_path / "state.db")})
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [list(line) == ["wake"] for line in lines] == [True, False], lines
+    speech_ends = 0.5 + len(load_audio(SPEECH)) / SAMPLE_RATE
+    assert lines[1]["intent"] == "HassTurnOn" and lines[1]["start"] > speech_ends
