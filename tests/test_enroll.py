@@ -141,3 +141,15 @@ def test_clip_lists_and_folders(tmp_path):
         read_clips(bad)
     with pytest.raises(VoiceError, match="no such folder"):
         read_clips(tmp_path / "missing")
+
+
+def test_the_live_commands_take_a_profile(tmp_path):
+    """(transcribe: test_bad_profiles_are_one_line)"""
+    recording = sorted(Path("assets/samples").glob("*.wav"))[0]
+    for command in (("listen", "--mode", "transcribe", "--input", str(recording), "--no-speak"),
+                    ("assistant", "--input", str(recording), "--no-speak")):
+        result = _run(*command, "--profile", "nobody", profiles_dir=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("voice: error: no profile 'nobody'")
+        assert "Traceback" not in result.stderr

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from voice.asr.profiles import DEFAULT as DEFAULT_PROFILE
 from voice.asr.recognizer import Recognizer
 from voice.choices import Mode
 from voice.pipeline import LiveConfig, LivePipeline, Utterance
@@ -143,14 +144,16 @@ def live_pipeline(mode: Mode, config: LiveConfig | None = None, decoder: str | N
                   assistant: Assistant | None = None,
                   on_partial: Callable[[str], None] | None = None,
                   on_result: Callable[[Utterance], None] | None = None,
-                  grammar: bool = True, wake: WakeGate | None = None) -> LivePipeline:
-    """The pipeline for mode; decoder None: the recogniser's best (beam when it has its LM).
+                  grammar: bool = True, wake: WakeGate | None = None,
+                  profile: str | None = DEFAULT_PROFILE) -> LivePipeline:
+    """The pipeline for mode; decoder None: the recogniser's best (beam when it has its LM);
+    profile: the speaker's enrolment (voice.asr.profiles), the default one when it exists.
     The assistant mode makes the default assistant unless one is given, and decodes against
     its home's command grammar unless grammar is False; with a wake gate it acts only on what
     follows the wake phrase (run it on `wake.source(source)`)."""
     config = config or LiveConfig()
     # the recogniser first: what its beam decoder frees after building is reused by the rest
-    recognizer = Recognizer.load(None, decoder)
+    recognizer = Recognizer.load(None, decoder, profile=profile)
     respond = None
     if mode is Mode.translate:
         from voice.mt.translator import Translator

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from voice.choices import Decoder, Mode, Vad
-from voice.cli.common import RecogniserOption, app, log
+from voice.cli.common import ProfileOption, RecogniserOption, app, log
 
 VadOption = Annotated[Vad | None, typer.Option(
     help="Pause detector: silero (the default live: it keeps working in babble) or webrtc "
@@ -55,13 +55,15 @@ def assistant(
     decoder: RecogniserOption = None,
     vad: VadOption = None,
     grammar: GrammarOption = True,
+    profile: ProfileOption = "default",
 ) -> None:
     """Spanish command -> action -> Spanish reply (printed as JSON and spoken). Finished timers
     are announced while it runs."""
     if input_file is not None:
         from voice.pipeline import Replay
 
-        _run_live(Mode.assistant, Replay(input_file), speak, vad, home, state, decoder, grammar)
+        _run_live(Mode.assistant, Replay(input_file), speak, vad, home, state, decoder, grammar,
+                  profile=profile)
         return
     from voice.live import make_assistant
 
@@ -101,6 +103,7 @@ def listen(
     decoder: RecogniserOption = None,
     grammar: GrammarOption = True,
     wake: WakeOption = None,
+    profile: ProfileOption = "default",
 ) -> None:
     """Live: microphone (or --input) -> Spanish text -> English text and speech, or an action
     and its spoken reply. One JSON line per utterance on stdout, partial text on stderr;
@@ -111,7 +114,7 @@ def listen(
     source = Replay(input_file) if input_file else Microphone(
         int(device) if device and device.isdigit() else device)
     _run_live(mode, gate.source(source) if gate else source, speak, vad, home, state, decoder,
-              grammar, gate)
+              grammar, gate, profile)
 
 
 def _wake_gate(mode: Mode, wake: bool | None):
@@ -131,7 +134,7 @@ def _wake_gate(mode: Mode, wake: bool | None):
 
 def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | None,
               state: Path | None, decoder: Decoder | None, grammar: bool,
-              wake=None) -> None:
+              wake=None, profile: str = "default") -> None:
     """Run the mode's live pipeline on source, printing each utterance as it is done."""
     from voice.endpoint import EndpointConfig
     from voice.live import live_pipeline, make_assistant
@@ -153,7 +156,7 @@ def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | Non
         _print(utterance.to_dict())
 
     pipeline = live_pipeline(mode, config, decoder and decoder.value, speaker, play, helper,
-                             partial, result, grammar, wake)
+                             partial, result, grammar, wake, profile)
 
     def announce(message: str) -> None:
         _print({"announcement": message})
