@@ -31,6 +31,7 @@ from tests.conftest import needs
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.serve import stages as web_stages
 from voice.serve import web
+from voice.serve.bench import bench_web
 from voice.serve.session import MAX_FRAME_BYTES
 
 speech = needs("espeak-ng", "espeak-ng")
@@ -233,6 +234,14 @@ def test_two_streams_at_once_each_get_their_own_text(stages):
     alone, together = talk(stages, scenario)
     assert together == alone and all(alone)
     assert alone[0] == [stages.recognizer.recognize(audio).text]
+
+
+def test_bench_streams_websocket_clients_in_real_time(stages):
+    result = bench_web(stages, SAMPLE, clients=2, rounds=1)
+    assert result["protocol"] == "web" and result["final"] == "es+en"
+    assert result["utterances"] == 2 and result["wrong_answers"] == 0
+    assert result["dropped_seconds"] == 0 and 0 < result["latency_ms_p50"] < 5_000
+    assert result["first_words_ms_p50"] < 1000 * result["seconds"]  # partials while speaking
 
 
 def test_a_failing_stage_ends_the_stream_with_its_error(stages, monkeypatch):

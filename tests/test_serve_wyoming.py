@@ -24,7 +24,7 @@ from tests.conftest import needs
 from voice.audio import load_audio
 from voice.serve import services
 from voice.serve.audio import Pcm16k
-from voice.serve.bench import bench_serve
+from voice.serve.bench import bench_wyoming
 from voice.serve.wyoming import MAX_EVENT_BYTES, background
 
 speech = needs("espeak-ng", "espeak-ng")
@@ -272,7 +272,8 @@ def test_a_client_vanishing_mid_stream_leaves_the_server_answering(server, caplo
 
 
 def test_bench_streams_clients_in_real_time(offered):
-    result = bench_serve(offered, SAMPLE, clients=2, rounds=1)
-    assert result["utterances"] == 2 and result["wrong_transcripts"] == 0
+    result = bench_wyoming(offered, SAMPLE, clients=2, rounds=1)
+    assert result["protocol"] == "wyoming" and result["final"] == "es"
+    assert result["utterances"] == 2 and result["wrong_answers"] == 0
     assert result["dropped_seconds"] == 0 and 0 < result["latency_ms_p50"] < 5_000
     assert result["first_words_ms_p50"] < 1000 * result["seconds"]  # words came while speaking
