@@ -4,6 +4,10 @@ own client, the way Home Assistant speaks to it."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 import wave
 from pathlib import Path
 
@@ -277,3 +281,14 @@ def test_bench_streams_clients_in_real_time(offered):
     assert result["utterances"] == 2 and result["wrong_answers"] == 0
     assert result["dropped_seconds"] == 0 and 0 < result["latency_ms_p50"] < 5_000
     assert result["first_words_ms_p50"] < 1000 * result["seconds"]  # words came while speaking
+
+
+def test_a_missing_profile_is_one_line_before_the_models_load(tmp_path):
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "voice", "serve", "wyoming", "--profile",
+                             "nobody"], env={**os.environ, "VOICE_PROFILES": str(tmp_path)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"voice: error: no profile 'nobody' in {tmp_path} ")
+    assert time.perf_counter() - started < 20  # refused before the models load

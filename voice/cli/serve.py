@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from voice.cli.common import AsJson, RecogniserOption, app, bench_app, log, report
+from voice.cli.common import AsJson, ProfileOption, RecogniserOption, app, bench_app, log, report
 from voice.cli.live import HomeOption, StateOption
 
 serve_app = typer.Typer(no_args_is_help=True, help="Serve voice to other programs.")
@@ -25,16 +25,19 @@ def serve_wyoming(
     home: HomeOption = None,
     state: StateOption = None,
     decoder: RecogniserOption = None,
+    profile: ProfileOption = "default",
 ) -> None:
     """Wyoming protocol server for Home Assistant: speech-to-text (Spanish), text-to-speech
     (Spanish, English) and Spanish commands. Runs until Ctrl-C or SIGTERM."""
     import asyncio
 
+    from voice.asr.profiles import resolve
     from voice.serve import services
     from voice.serve.wyoming import info, serve, server
 
     listener = server(uri)  # a bad URI fails before the models load
-    offered = services.load(home, state, decoder and decoder.value)
+    resolve(profile)  # and so does a missing profile
+    offered = services.load(home, state, decoder and decoder.value, profile)
     programs = info(offered).event().data
     log(f"voice: serving {', '.join(k for k, v in programs.items() if v)} on {uri}")
     asyncio.run(serve(listener, offered))
@@ -55,11 +58,13 @@ def serve_web(
     home: HomeOption = None,
     state: StateOption = None,
     decoder: RecogniserOption = None,
+    profile: ProfileOption = "default",
 ) -> None:
     """Browser app: live translation from the microphone, recordings translated to
     subtitles, and the assistant. Open http://HOST:PORT/; runs until Ctrl-C or SIGTERM."""
     import logging
 
+    from voice.asr.profiles import resolve
     from voice.serve import stages
     from voice.serve.web import check_address, serve, tls
 
@@ -67,11 +72,12 @@ def serve_web(
         raise typer.BadParameter("--keyfile needs --certfile")
     context = tls(certfile, keyfile) if certfile else None  # bad files fail before loading
     check_address(host, port)  # a port in use fails before the models load
+    resolve(profile)  # and so does a missing profile
     lines = logging.StreamHandler()  # one line per request and per problem, on stderr
     lines.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger("voice.serve").addHandler(lines)
     logging.getLogger("voice.serve").setLevel(logging.INFO)
-    loaded = stages.load(home, state, decoder and decoder.value)
+    loaded = stages.load(home, state, decoder and decoder.value, profile=profile)
     log(f"voice: serving the browser app on http{'s' * bool(context)}://{host}:{port}/")
     serve(loaded, host, port, context)
 

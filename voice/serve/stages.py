@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from voice.asr import profiles
 from voice.asr.recognizer import Recognizer, Transcript
 from voice.batch import BatchConfig, FileTranslator
 from voice.choices import Mode
@@ -68,6 +69,7 @@ class Stages:
     assistant: Assistant
     speakers: dict[str, Speaker]  # language -> voice; empty without a speech engine
     config: LiveConfig = field(default_factory=web_config)
+    profile: str | None = profiles.DEFAULT  # the speaker's enrolment: uploads are read with it
     lock: threading.Lock = field(default_factory=threading.Lock)
     _files: FileTranslator | None = field(default=None, init=False, repr=False)
     _files_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -104,15 +106,18 @@ class Stages:
         with self._files_lock:
             if self._files is None:
                 log.info("voice: loading the file translator (first upload)")
-                self._files = FileTranslator(BatchConfig(formats=FILE_FORMATS))
+                self._files = FileTranslator(BatchConfig(formats=FILE_FORMATS,
+                                                         profile=self.profile))
             return self._files.translate(path)
 
 
 def load(home: Path | None = None, state: Path | None = None,
-         decoder: str | None = None, config: LiveConfig | None = None) -> Stages:
+         decoder: str | None = None, config: LiveConfig | None = None,
+         profile: str | None = profiles.DEFAULT) -> Stages:
     """The stages of `voice listen`'s translate, assistant and transcribe modes, once;
-    decoder None: the recogniser's best (beam with the word LM when the model has it)."""
-    recognizer = Recognizer.load(None, decoder)
+    decoder None: the recogniser's best (beam with the word LM when the model has it);
+    profile: the speaker's enrolment, the default one when it exists."""
+    recognizer = Recognizer.load(None, decoder, profile=profile)
     assistant = make_assistant(home, state)
     commands = copy.copy(recognizer)  # same network, its own decoder over the home's commands
     listen_for_commands(commands, assistant.home)
@@ -122,5 +127,5 @@ def load(home: Path | None = None, state: Path | None = None,
     except VoiceError as error:
         log.warning("voice: note: no speech out (%s)", error)
     return Stages(recognizer, commands, Translator.load(), assistant, speakers,
-                  config or web_config())
+                  config or web_config(), profile)
 
