@@ -118,10 +118,11 @@ def bench_serve(
 
     def runs(state: Path) -> Iterator[dict]:
         if protocol is not Protocol.web:
-            yield bench_wyoming(services.load(state=state, decoder=chosen), recording, clients,
-                                rounds)
+            yield bench_wyoming(services.load(state=state, decoder=chosen, profile=None),
+                                recording, clients, rounds)  # as shipped, like bench asr
         if protocol is not Protocol.wyoming:
-            yield bench_web(stages.load(state=state, decoder=chosen), recording, clients, rounds)
+            yield bench_web(stages.load(state=state, decoder=chosen, profile=None), recording,
+                            clients, rounds)
 
     with tempfile.TemporaryDirectory(prefix="voice-bench-") as folder:  # its timers stay out
         report(runs(Path(folder) / "state.sqlite3"), as_json)
