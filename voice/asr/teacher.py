@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from rich.console import Console
 from rich.progress import Progress
 
 from voice.asr.model import Subsample
@@ -89,7 +90,7 @@ def build(manifest: Path, encoder: WhisperEncoder) -> None:
     audio = [load_audio(manifest.parent / r["audio"]) for r in rows]
     frames: list[np.ndarray | None] = [None] * len(rows)
     windows = list(_pack([len(a) for a in audio]))
-    with Progress(transient=False) as progress:
+    with Progress(console=Console(stderr=True)) as progress:  # stdout carries JSON
         task = progress.add_task(f"teacher {manifest.name}", total=len(windows))
         for window in windows:
             packed = np.zeros(WINDOW, np.float32)
