@@ -114,6 +114,8 @@ def test_bad_profiles_are_one_line(toy_model, tmp_path, monkeypatch):
     assert profiles.resolve("default") is None  # no default profile: the model as shipped
     with pytest.raises(VoiceError, match="no profile 'ana'"):
         profiles.resolve("ana")
+    with pytest.raises(VoiceError, match="profile name '../ana'"):  # never outside the folder
+        profiles.resolve("../ana")
     model = CtcRecognizer(AsrModelConfig(hidden=64, layers=2))
     folder = profiles.save_profile("ana", model, ["head.bias"], toy_model, {})
     other = tmp_path / "other"

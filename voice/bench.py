@@ -120,7 +120,7 @@ def bench_pipeline(manifest: Path, minutes: float = 2.0, gap: float = 1.0,
     audio = _with_gaps(recordings, gap)
     audio = np.resize(audio, int(minutes * 60 * SAMPLE_RATE))
     config = LiveConfig() if vad is None else LiveConfig(endpoint=EndpointConfig(vad=vad))
-    pipeline = live_pipeline(Mode.translate, config, decoder, Speaker("en"))
+    pipeline = live_pipeline(Mode.translate, config, decoder, Speaker("en"), profile=None)
     stats = pipeline.run(Replay(audio))
     return {"stage": "pipeline", "vad": config.endpoint.vad.value,
             "decoder": "beam" if pipeline.recognizer.beam else "greedy",
@@ -140,7 +140,8 @@ def bench_batch(manifest: Path, jobs: int = 1, limit: int = 75) -> list[dict]:
     rows = []
     for vad in (Vad.webrtc, Vad.silero):
         for formats in (("jsonl",), ("jsonl", "wav")):
-            config = BatchConfig(formats=formats, endpoint=EndpointConfig(vad=vad))
+            config = BatchConfig(formats=formats, endpoint=EndpointConfig(vad=vad),
+                                 profile=None)  # as shipped
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
                 seconds = sum(result["seconds"] for _, result, _ in

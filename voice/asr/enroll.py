@@ -3,7 +3,7 @@
 Dictation software did this for decades. Here the convolutional front end stays as trained
 on every voice, while the recurrent layers (all three by default: adapting only the upper two
 gained less) and the output layer are fine-tuned on the speaker's clips with the training
-augmentation, for a fixed number of passes: minutes on a CPU, and a profile of about 12 MB
+augmentation, for a fixed number of passes: minutes on a CPU, and a profile of about 8.5 MB
 (voice.asr.profiles). Training code: only `voice enroll` and `voice eval enroll` import it.
 """
 
@@ -32,8 +32,8 @@ _RNN_LAYER = re.compile(r"rnn\.\w+_l(\d+)(_reverse)?")
 
 @dataclass
 class EnrollConfig:
-    layers: int = 3  # upper recurrent layers adapted, with the output (Piper, 5 min: WER
-    # 87.4 -> 77.5 with the top 2 of the shipped model's 3, -> 74.9 with all 3)
+    layers: int = 3  # upper recurrent layers adapted, with the output (Piper, 5 min, on the
+    # weights shipped before the teacher: WER 87.4 -> 77.5 with the top 2 of 3, -> 74.9 with all)
     epochs: int = 12
     lr: float = 5e-4
     max_frames: int = 20_000  # 10 ms frames per batch

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -27,6 +28,16 @@ from voice.files import atomic_path, write_atomically
 DEFAULT = "default"
 NONE = "none"
 _META, _WEIGHTS = "profile.json", "adapted.safetensors"
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def _folder(name: str) -> Path:
+    """A profile's folder; one line for a name that is not a plain file name."""
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise VoiceError(f"profile name {name!r}: use letters, digits, '-', '_' and '.' only")
+    return profiles_dir() / name
 
 
 def profiles_dir() -> Path:
@@ -49,7 +60,7 @@ def fingerprint(model_dir: Path) -> str:
 def save_profile(name: str, model: nn.Module, names: list[str], model_dir: Path,
                  info: dict) -> Path:
     """Write the adapted tensors `names` of model, made from the model in model_dir."""
-    folder = profiles_dir() / name
+    folder = _folder(name)
     folder.mkdir(parents=True, exist_ok=True)
     state = model.state_dict()
     with atomic_path(folder / _WEIGHTS) as tmp:
@@ -64,7 +75,7 @@ def resolve(name: str | None) -> Path | None:
     absent); a one-line error when a named profile does not exist."""
     if name in (None, "", NONE):
         return None
-    folder = profiles_dir() / name
+    folder = _folder(name)
     if (folder / _META).is_file():
         return folder
     if name == DEFAULT:
@@ -79,6 +90,8 @@ def apply_profile(model: nn.Module, folder: Path, model_dir: Path) -> None:
     try:
         meta = json.loads((folder / _META).read_text())
         adapted = load_file(str(folder / _WEIGHTS))
+        if not isinstance(meta, dict):
+            raise ValueError("profile.json is not an object")
     except (OSError, ValueError, SafetensorError) as error:
         raise VoiceError(f"{folder}: unreadable profile ({error}); run `voice enroll` "
                          "again") from None

@@ -12,8 +12,9 @@ import typer
 from voice.cli.common import AsJson, ModelDir, app, eval_app, log, report
 from voice.errors import VoiceError
 
-Layers = Annotated[int, typer.Option(help="Upper recurrent layers adapted (with the output).")]
-Epochs = Annotated[int, typer.Option(help="Passes over the recordings.")]
+Layers = Annotated[int, typer.Option(min=1, help="Upper recurrent layers adapted (with the "
+                                                  "output).")]
+Epochs = Annotated[int, typer.Option(min=1, help="Passes over the recordings.")]
 
 
 def _progress():
@@ -131,6 +132,9 @@ def eval_enroll(
     from voice.asr.enroll_eval import evaluate_enrolment
     from voice.models import find_model
 
-    amounts = [float(m) for m in minutes.split(",") if m.strip()]
+    try:
+        amounts = [float(m) for m in minutes.split(",") if m.strip()]
+    except ValueError:
+        raise VoiceError(f"--minutes {minutes!r}: expected amounts like 0,2,5,10") from None
     report(evaluate_enrolment(manifest, speaker, amounts, Path(model_dir or find_model("asr-es")),
                               EnrollConfig(layers=layers, epochs=epochs)), as_json)
