@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -209,9 +210,14 @@ def test_the_wake_gate_passes_only_what_follows_the_phrase_until_answered():
     assert all(float(o.sum()) == 0.0 for o in out[6:])  # then silence again
     assert heard == [pytest.approx(0.25)]
     gate.detector.fire_on = {8}
-    gate.filter(block)
+    gate.filter(block)  # the phrase again, at 0.85 s
     answer = gate.answering(lambda utterance: "hecho")
-    assert answer(None) == "hecho" and float(gate.filter(block).sum()) == 0.0  # closed
+    assert answer(SimpleNamespace(end=0.9)) == "hecho"
+    assert float(gate.filter(block).sum()) == 0.0  # answered: closed
+    gate.detector.fire_on = {10}
+    gate.filter(block)  # the phrase at 1.05 s, while a command that ended at 0.9 is answered
+    assert answer(SimpleNamespace(end=0.9)) == "hecho"
+    assert float(gate.filter(block).min()) == 1.0  # the new command still gets through
 
 
 @shipped

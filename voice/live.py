@@ -88,6 +88,7 @@ class WakeGate:
         self.on_wake = on_wake or (lambda time: None)
         self.time = 0.0  # stream seconds seen
         self.open_until = -1.0
+        self.woke_at = -1.0  # stream time of the last wake phrase
 
     def filter(self, block: np.ndarray) -> np.ndarray:
         """The block as the pipeline should hear it."""
@@ -100,7 +101,7 @@ class WakeGate:
         was_open = start < self.open_until
         if self.detector.feed(block):
             heard = self.detector.heard_at
-            self.open_until = heard + self.listen
+            self.woke_at, self.open_until = heard, heard + self.listen
             self.on_wake(heard)
             if not was_open:
                 block = block.copy()
@@ -108,9 +109,11 @@ class WakeGate:
             return block
         return block if was_open else np.zeros_like(block)
 
-    def close(self) -> None:
-        """Back to waiting for the phrase (an utterance was answered)."""
-        self.open_until = -1.0
+    def close(self, answered_end: float) -> None:
+        """Back to waiting for the phrase once the utterance that ended at answered_end (stream
+        seconds) is answered, unless the phrase came again after it (a new command)."""
+        if self.woke_at <= answered_end:
+            self.open_until = -1.0
 
     def source(self, inner: Microphone | Replay) -> GatedSource:
         """inner, heard through the gate."""
@@ -123,7 +126,7 @@ class WakeGate:
             try:
                 return respond(utterance)
             finally:
-                self.close()
+                self.close(utterance.end)
 
         return answer
 
