@@ -154,6 +154,22 @@ def test_an_uploaded_recording_comes_back_translated_with_subtitles(stages):
     assert set(Path(tempfile.gettempdir()).glob("voice-web-*")) == before  # nothing left
 
 
+def test_uploads_are_read_with_the_servers_decoder_and_profile(monkeypatch, tmp_path):
+    seen = []
+
+    class Files:
+        def __init__(self, config):
+            seen.append(config)
+
+        def translate(self, path):
+            return {}, {}
+
+    monkeypatch.setattr(web_stages, "FileTranslator", Files)
+    loaded = web_stages.Stages(None, None, None, None, {}, profile=None, decoder="greedy")
+    loaded.translate_file(tmp_path / "x.wav")
+    assert seen[0].decoder == "greedy" and seen[0].profile is None
+
+
 def test_bad_uploads_are_refused_and_the_server_goes_on(stages, monkeypatch, caplog):
     monkeypatch.setattr(web, "MAX_UPLOAD", 4096)
 

@@ -70,6 +70,7 @@ class Stages:
     speakers: dict[str, Speaker]  # language -> voice; empty without a speech engine
     config: LiveConfig = field(default_factory=web_config)
     profile: str | None = profiles.DEFAULT  # the speaker's enrolment: uploads are read with it
+    decoder: str | None = None  # the recogniser's decoder (--decoder): uploads use it too
     lock: threading.Lock = field(default_factory=threading.Lock)
     _files: FileTranslator | None = field(default=None, init=False, repr=False)
     _files_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -107,6 +108,7 @@ class Stages:
             if self._files is None:
                 log.info("voice: loading the file translator (first upload)")
                 self._files = FileTranslator(BatchConfig(formats=FILE_FORMATS,
+                                                         decoder=self.decoder,
                                                          profile=self.profile))
             return self._files.translate(path)
 
@@ -127,5 +129,5 @@ def load(home: Path | None = None, state: Path | None = None,
     except VoiceError as error:
         log.warning("voice: note: no speech out (%s)", error)
     return Stages(recognizer, commands, Translator.load(), assistant, speakers,
-                  config or web_config(), profile)
+                  config or web_config(), profile, decoder)
 
