@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -291,4 +292,19 @@ def test_a_missing_profile_is_one_line_before_the_models_load(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"voice: error: no profile 'nobody' in {tmp_path} ")
+    assert time.perf_counter() - started < 20  # refused before the models load
+
+
+def test_a_port_in_use_is_one_line_before_the_models_load():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "voice", "serve", "wyoming", "--uri",
+                                 f"tcp://127.0.0.1:{port}"], capture_output=True, text=True,
+                                timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == f"voice: error: cannot listen on 127.0.0.1:{port}: Address " \
+                            "already in use\n"
     assert time.perf_counter() - started < 20  # refused before the models load

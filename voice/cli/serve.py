@@ -31,11 +31,16 @@ def serve_wyoming(
     (Spanish, English) and Spanish commands. Runs until Ctrl-C or SIGTERM."""
     import asyncio
 
+    from wyoming.server import AsyncTcpServer
+
     from voice.asr.profiles import resolve
     from voice.serve import services
+    from voice.serve.web import check_address
     from voice.serve.wyoming import info, serve, server
 
     listener = server(uri)  # a bad URI fails before the models load
+    if isinstance(listener, AsyncTcpServer):
+        check_address(listener.host, listener.port)  # and so does a port in use
     resolve(profile)  # and so does a missing profile
     offered = services.load(home, state, decoder and decoder.value, profile)
     programs = info(offered).event().data

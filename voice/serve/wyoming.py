@@ -24,10 +24,10 @@ from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler, AsyncServer, AsyncTcpServer
 
 from voice.errors import VoiceError
+from voice.serve import MAX_TEXT
 
 log = logging.getLogger(__name__)
 MAX_EVENT_BYTES = 1 << 20  # an event's data or payload; audio chunks are a few kB
-MAX_TEXT = 2_000  # characters of text to speak or to act on
 ATTRIBUTION = Attribution(name="voice", url="")  # no public home page yet
 AUDIO_TYPES = frozenset({"audio-start", "audio-chunk", "audio-stop"})
 
