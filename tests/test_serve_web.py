@@ -305,6 +305,44 @@ def test_a_client_that_vanishes_mid_stream_leaves_the_server_serving(stages, cap
     assert any("stream ended" in r.getMessage() for r in caplog.records)
 
 
+def test_streams_opened_at_once_stay_within_the_limit(stages, monkeypatch):
+    monkeypatch.setattr(web, "MAX_STREAMS", 1)
+
+    async def scenario(client):
+        async def one():
+            try:
+                ws = await client.ws_connect("/ws")
+            except aiohttp.WSServerHandshakeError as error:
+                return error.status
+            await ws.receive(TIMEOUT)  # ready
+            await ws.send_str(json.dumps({"type": "stop"}))
+            while json.loads((await ws.receive(TIMEOUT)).data)["type"] != "end":
+                pass
+            await ws.close()
+            return 101
+
+        return sorted(await asyncio.gather(one(), one(), one()))
+
+    assert talk(stages, scenario) == [101, 503, 503]
+
+
+def test_a_stream_that_cannot_start_says_why_and_closes(stages, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("no pipeline")
+
+    monkeypatch.setattr(web, "Session", broken)
+
+    async def scenario(client):
+        async with client.ws_connect("/ws") as ws:
+            first = await ws.receive(TIMEOUT)
+            last = await ws.receive(TIMEOUT)
+            return json.loads(first.data), last.type, client.app[web.SLOTS]
+
+    first, last, slots = talk(stages, scenario)
+    assert first["type"] == "error" and "no pipeline" in first["message"]
+    assert last in (WSMsgType.CLOSE, WSMsgType.CLOSED) and not slots
+
+
 def test_typed_commands_answer_with_the_assistants_line(stages):
     async def scenario(client):
         good = await client.post("/api/command", json={"text": "pon un temporizador de cinco "
@@ -359,6 +397,12 @@ def test_https_with_a_certificate_and_one_line_for_a_bad_one(stages, tmp_path):
                              str(key)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"voice: error: --certfile {key}: ")
+    with pytest.raises(web.VoiceError, match=f"^--keyfile {cert}: not the PEM private key"):
+        web.tls(cert, cert)
+    with pytest.raises(web.VoiceError, match=f"^--keyfile {tmp_path / 'none.pem'}: No such"):
+        web.tls(cert, tmp_path / "none.pem")
+    with pytest.raises(web.VoiceError, match=f"^--certfile {key}: not a PEM certificate"):
+        web.tls(key, key)
 
 
 def test_a_port_in_use_is_one_line_before_the_models_load():

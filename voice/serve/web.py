@@ -34,16 +34,17 @@ from aiohttp import WSMsgType, web
 from voice.audio import SAMPLE_RATE
 from voice.choices import Mode
 from voice.errors import VoiceError, VoiceInputError
+from voice.serve import MAX_TEXT
 from voice.serve.session import MAX_FRAME_BYTES, Session
 from voice.serve.stages import Stages
 
 log = logging.getLogger(__name__)
 STATIC = Path(str(files("voice.serve") / "static"))
 MAX_UPLOAD = 50 * 1024 * 1024  # bytes of one recording
-MAX_TEXT = 2_000  # characters of a typed command
 MAX_STREAMS = 8  # live streams at once: each runs the recogniser in real time
 STAGES = web.AppKey("stages", Stages)
 SESSIONS = web.AppKey("sessions", set)
+SLOTS = web.AppKey("slots", set)  # one per live stream, taken before its handshake
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -80,23 +81,42 @@ async def live(request: web.Request) -> web.StreamResponse:
     except ValueError:
         return refuse(request, 400, f"mode {request.query.get('mode')!r}: one of "
                                     f"{', '.join(m.value for m in Mode)}")
-    sessions = request.app[SESSIONS]
-    if len(sessions) >= MAX_STREAMS:
+    slots = request.app[SLOTS]
+    if len(slots) >= MAX_STREAMS:
         return refuse(request, 503, f"{MAX_STREAMS} live streams already; try again later")
+    slot = object()
+    slots.add(slot)  # taken before the first await: handshakes at once stay within the limit
+    try:
+        return await _live(request, mode)
+    finally:
+        slots.discard(slot)
+
+
+async def _live(request: web.Request, mode: Mode) -> web.WebSocketResponse:
+    sessions = request.app[SESSIONS]
     stream = web.WebSocketResponse(max_msg_size=MAX_FRAME_BYTES, heartbeat=30)
     await stream.prepare(request)
     outbox: asyncio.Queue[str | bytes | None] = asyncio.Queue()
     sender = asyncio.create_task(_send(stream, outbox))
-    session = Session(request.app[STAGES], mode, outbox.put_nowait, asyncio.get_running_loop())
-    sessions.add(session)
-    outbox.put_nowait(json.dumps({"type": "ready", "mode": mode.value, "rate": SAMPLE_RATE,
-                                  "frame": session.block}))
+    session: Session | None = None
     try:
+        try:
+            session = Session(request.app[STAGES], mode, outbox.put_nowait,
+                              asyncio.get_running_loop())
+        except Exception as error:
+            message = f"the {mode.value} stream could not start ({type(error).__name__}: {error})"
+            log.warning("voice: %s: %s", request.remote, message)
+            outbox.put_nowait(json.dumps({"type": "error", "message": message}))
+            return stream
+        sessions.add(session)
+        outbox.put_nowait(json.dumps({"type": "ready", "mode": mode.value, "rate": SAMPLE_RATE,
+                                      "frame": session.block}))
         await _receive(request, stream, session, outbox)
     finally:
-        sessions.discard(session)
-        if not session.done.done():  # the client left, or the server is stopping
-            session.stop()
+        if session is not None:
+            sessions.discard(session)
+            if not session.done.done():  # the client left, or the server is stopping
+                session.stop()
         outbox.put_nowait(None)
         await sender
         await stream.close()
@@ -227,6 +247,7 @@ def make_app(stages: Stages) -> web.Application:
     app = web.Application(middlewares=[one_line_errors])
     app[STAGES] = stages
     app[SESSIONS] = set()
+    app[SLOTS] = set()
     app.router.add_get("/", page)
     app.router.add_get("/ws", live)
     app.router.add_post("/api/translate", translate)
@@ -276,12 +297,25 @@ def tls(certificate: Path, key: Path | None = None) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
         context.load_cert_chain(certificate, key)
-    except ssl.SSLError as error:  # before OSError: it is one
-        raise VoiceError(f"--certfile {certificate}: not a PEM certificate with its private "
-                         f"key{f' ({error.reason})' if error.reason else ''}") from None
-    except OSError as error:
-        raise VoiceError(f"--certfile {certificate}: {error.strerror or error}") from None
+    except OSError as error:  # ssl.SSLError is one
+        reason = f" ({error.reason})" if getattr(error, "reason", None) else ""
+        if key is None or not _certificate(certificate):
+            problem = (f"not a PEM certificate with its private key{reason}"
+                       if isinstance(error, ssl.SSLError) else error.strerror or str(error))
+            raise VoiceError(f"--certfile {certificate}: {problem}") from None
+        problem = (f"not the PEM private key of --certfile {certificate}{reason}"
+                   if isinstance(error, ssl.SSLError) else error.strerror or str(error))
+        raise VoiceError(f"--keyfile {key}: {problem}") from None
     return context
+
+
+def _certificate(path: Path) -> bool:
+    """Whether the file holds a PEM certificate (so that, with a --keyfile, the key failed)."""
+    try:
+        ssl.create_default_context().load_verify_locations(path)
+    except OSError:
+        return False
+    return True
 
 
 def serve(stages: Stages, host: str, port: int, context: ssl.SSLContext | None = None) -> None:
