@@ -28,6 +28,7 @@ from voice.asr.recognizer import Recognizer
 from voice.asr.stream import StreamingRecognizer
 from voice.audio import SAMPLE_RATE
 from voice.errors import VoiceError
+from voice.pipeline import LiveConfig
 from voice.serve.audio import Pcm16k
 from voice.serve.wyoming import ATTRIBUTION, Receive, Send, Service, language_of
 
@@ -110,7 +111,8 @@ class Transcription:
             self.failed = True
             raise
         if self.streaming is None:
-            self.streaming = await self.asr.run(StreamingRecognizer, self.asr.recognizer)
+            self.streaming = await self.asr.run(StreamingRecognizer, self.asr.recognizer,
+                                                LiveConfig().stream)  # `voice listen`'s
         await self.send(TranscriptStart(language=LANGUAGE).event())
 
     async def hear(self, chunk: AudioChunk) -> None:
@@ -126,12 +128,17 @@ class Transcription:
             raise
         self.blocks.append(block)
         self.samples += len(block)
-        if await self.asr.run(self.streaming.feed, block) is not None:
-            await self.extend(self._stable_words())
+        words = await self.asr.run(self._stable_words, block)
+        if words is not None:
+            await self.extend(words)
 
-    def _stable_words(self) -> list[str]:
-        """The whole words of the committed frames: their best path only grows as frames are
-        committed, so each word is sent once, as the streaming recogniser first heard it."""
+    def _stable_words(self, block: np.ndarray) -> list[str] | None:
+        """On the models' thread: the block fed to the streaming recogniser, then, when it
+        committed frames, the whole words of all committed frames: their best path only grows
+        as frames are committed, so each word is sent once, as the streaming recogniser first
+        heard it."""
+        if self.streaming.feed(block) is None:
+            return None
         heard = self.asr.recognizer.greedy(torch.cat(self.streaming.committed))
         return heard[:heard.rfind(" ") + 1].split()
 
