@@ -295,15 +295,18 @@ def test_a_missing_profile_is_one_line_before_the_models_load(tmp_path):
     assert time.perf_counter() - started < 20  # refused before the models load
 
 
-def test_a_port_in_use_is_one_line_before_the_models_load():
+@pytest.mark.parametrize("server", ["wyoming", "web"])
+def test_a_port_in_use_is_one_line_before_the_models_load(server):
+    """Both servers (`serve web` checks its port the same way)."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        address = ["--uri", f"tcp://127.0.0.1:{port}"] if server == "wyoming" else \
+            ["--port", str(port)]
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "voice", "serve", "wyoming", "--uri",
-                                 f"tcp://127.0.0.1:{port}"], capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run([sys.executable, "-m", "voice", "serve", server, *address],
+                                capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr == f"voice: error: cannot listen on 127.0.0.1:{port}: Address " \
                             "already in use\n"
