@@ -5,10 +5,11 @@ import torch
 import torch.nn.functional as F
 
 from tests.conftest import needs
+from voice.mt.apertium import apertium
 from voice.mt.decoding import beam_search, greedy
 from voice.mt.model import MtModelConfig, Seq2Seq, reverse_padded
 from voice.mt.placeholders import mask, mask_target, recogniser_style, unmask
-from voice.mt.scoring import apertium, names_kept, numbers_kept
+from voice.mt.scoring import names_kept, numbers_kept
 from voice.mt.task import _pad
 from voice.mt.tokenizer import BOS, EOS, PAD
 

@@ -231,3 +231,28 @@ def test_back_translation_through_apertium():
     rows = back_translate([("fillets", "The house is big."), ("fillets", "Where is the door?")])
     assert [r["source"] for r in rows] == ["bt-fillets"] * 2 and all(r["bt"] for r in rows)
     assert "casa" in rows[0]["es"] and rows[1]["en"] == "Where is the door?"
+
+
+@needs("apertium", "apertium-eng-spa")
+def test_a_post_editing_task_reads_apertiums_draft_after_the_source(tmp_path):
+    from voice.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
+    from voice.mt.tokenizer import EOS
+    from voice.train import TrainConfig
+
+    rows = [{"es": f"la casa {c} es grande", "en": f"The {e} house is not that big", "source": "toy"}
+            for c, e in (("roja", "red"), ("verde", "green"), ("azul", "blue"))]
+    for name in ("train", "dev"):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    recipe = MtRecipe(MtDataConfig(str(tmp_path / "train.jsonl"), str(tmp_path / "dev.jsonl"),
+                                   vocab_size=60),
+                      MtModelConfig(dim=8, hidden=8, draft=True),
+                      TrainConfig(run_dir=str(tmp_path / "run")))
+    task = MtTask(recipe)
+    cache = json.loads((tmp_path / "train.drafts.json").read_text())
+    assert cache["la casa roja es grande"].lower() == "the red house is big"  # Apertium's
+    for (variants, _), row in zip(task.train, rows, strict=True):
+        source, draft = task.tokenizer.decode([variants[0][: variants[0].index(EOS)],
+                                               variants[0][variants[0].index(EOS) + 1: -1]])
+        assert source == row["es"] and draft == cache[row["es"]]
+        assert variants[0][-1] == EOS
+    assert MtTask(recipe).train == task.train  # the second build reads the cache

@@ -13,7 +13,8 @@ from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
 from voice.data import asterisk
 from voice.data.manifest import read_jsonl
-from voice.mt.scoring import apertium, bleu_chrf
+from voice.mt.apertium import apertium
+from voice.mt.scoring import bleu_chrf
 from voice.mt.translator import Translator
 
 

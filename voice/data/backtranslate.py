@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from voice.mt.scoring import apertium
+from voice.mt.apertium import apertium
 
 
 def back_translate(english: Iterable[tuple[str, str]]) -> list[dict]:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from voice.data.homeassistant import Entities
 from voice.data.manifest import read_jsonl
+from voice.mt.apertium import apertium
 from voice.mt.placeholders import recogniser_style
-from voice.mt.scoring import apertium, bleu_chrf, names_kept, numbers_kept
+from voice.mt.scoring import bleu_chrf, names_kept, numbers_kept
 from voice.mt.translator import Translator
 
 

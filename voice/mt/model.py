@@ -24,6 +24,7 @@ class MtModelConfig:
     encoder_layers: int = 2
     decoder_layers: int = 1
     dropout: float = 0.2
+    draft: bool = False  # the source is followed by EOS and Apertium's English of it (post-editing)
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

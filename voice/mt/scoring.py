@@ -1,13 +1,10 @@
-"""sacreBLEU scores and the Apertium baseline, shared by training and `voice eval mt`."""
+"""sacreBLEU scores and kept numbers and names, shared by training and `voice eval mt`."""
 
 from __future__ import annotations
 
 import re
-import subprocess
 
 import sacrebleu
-
-from voice.errors import VoiceError
 
 _NUMBER = re.compile(r"\d+(?:[:.]\d+)?")
 
@@ -28,22 +25,6 @@ def numbers_kept(hypotheses: list[str], references: list[str]) -> float:
                 found.remove(number)
                 kept += 1
     return round(100 * kept / max(1, total), 2)
-
-
-def apertium(sentences: list[str], pair: str = "spa-eng") -> list[str]:
-    """Rule-based translations from `apertium <pair>` (unknown words unmarked), one call for
-    all sentences: one line in, one line out."""
-    try:
-        done = subprocess.run(["apertium", "-u", pair], input="\n".join(sentences),
-                              capture_output=True, text=True, check=True)
-    except FileNotFoundError:
-        raise VoiceError("apertium is not installed: apt-get install apertium-eng-spa") from None
-    except subprocess.CalledProcessError as error:
-        raise VoiceError(f"apertium {pair} failed: {error.stderr.strip()[:200]}") from None
-    lines = done.stdout.split("\n")
-    if len(lines) < len(sentences):
-        raise VoiceError(f"apertium {pair} returned fewer lines than it was given")
-    return [line.strip() for line in lines[: len(sentences)]]
 
 
 def names_kept(hypotheses: list[str], references: list[str], names: list[str]) -> float:

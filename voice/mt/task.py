@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from torch import nn
 
 from voice.checkpoint import save_model
 from voice.data.manifest import read_jsonl
+from voice.mt.apertium import apertium
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
@@ -53,6 +55,17 @@ class MtBatch:
     tgt_out: torch.Tensor
 
 
+def drafts(texts: list[str], corpus: Path) -> list[str]:
+    """Apertium's English of each text, cached beside the corpus (`X.drafts.json`): the whole
+    corpus takes Apertium several minutes."""
+    cache = corpus.with_suffix(".drafts.json")
+    known = json.loads(cache.read_text()) if cache.exists() else {}
+    if missing := sorted(set(texts) - known.keys()):
+        known.update(zip(missing, apertium(missing), strict=True))
+        cache.write_text(json.dumps(known, ensure_ascii=False))
+    return [known[t] for t in texts]
+
+
 def _pad(rows: list[list[int]]) -> torch.Tensor:
     out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
     for i, row in enumerate(rows):
@@ -75,12 +88,19 @@ class MtTask:
         saved = Path(recipe.train.run_dir) / TOKENIZER
         if resume and saved.exists():
             self.tokenizer = Tokenizer.load(saved)
+        elif recipe.train.init:  # fine-tuning: the starting model's embeddings index its pieces
+            self.tokenizer = Tokenizer.load(Path(recipe.train.init) / TOKENIZER)
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            self.tokenizer.save(saved)
         else:
             lines = [s for triple in sources for s in triple[:2]] + targets
             self.tokenizer = Tokenizer.train(lines, d.vocab_size)
             saved.parent.mkdir(parents=True, exist_ok=True)
             self.tokenizer.save(saved)
-        encoded = [self.tokenizer.encode(list(column)) for column in zip(*sources, strict=True)]
+        columns = [list(column) for column in zip(*sources, strict=True)]
+        encoded = [self.tokenizer.encode(column) for column in columns]
+        drafted = [self.tokenizer.encode(drafts(column, Path(d.train))) for column in columns] \
+            if recipe.model.draft else None
         encoded_targets = self.tokenizer.encode(targets)
         self.train: list[tuple[list[list[int]], list[int]]] = []
         bt = [self.tokenizer.piece_id(BT)]  # marks synthetic sources: the model can weigh them
@@ -90,8 +110,12 @@ class MtTask:
             tag = bt if row.get("bt") else []
             variants = [tag + column[i][: MAX_SOURCE - 1 - len(tag)] + [EOS] for column in encoded]
             target = encoded_targets[i]
-            if len(variants[0]) + len(target) <= d.max_length and target:
-                self.train += [(variants, target)] * copies
+            if len(variants[0]) + len(target) > d.max_length or not target:
+                continue  # the same pairs with or without drafts, which do not count
+            if drafted:
+                variants = [v + draft[i][: MAX_SOURCE - 1] + [EOS]
+                            for v, draft in zip(variants, drafted, strict=True)]
+            self.train += [(variants, target)] * copies
         dev: dict[str, list[dict]] = {}
         for row in read_jsonl(d.dev):
             dev.setdefault(row.get("source", "dev"), []).append(row)

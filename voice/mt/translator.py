@@ -9,6 +9,7 @@ import torch
 
 from voice.checkpoint import load_model
 from voice.models import find_model
+from voice.mt.apertium import apertium
 from voice.mt.decoding import beam_search, greedy
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, unmask
@@ -19,9 +20,20 @@ MAX_SOURCE = 200  # subword tokens per sentence; longer input is cut
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
-def source_batch(tokenizer: Tokenizer, masked: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-padded source ids ending in EOS, and their lengths."""
+def source_ids(tokenizer: Tokenizer, masked: list[str],
+               drafts: list[str] | None = None) -> list[list[int]]:
+    """Each source's ids ending in EOS, then (for a post-editing model) its draft's, the same."""
     ids = [row[: MAX_SOURCE - 1] + [EOS] for row in tokenizer.encode(masked)]
+    if drafts is None:
+        return ids
+    encoded = tokenizer.encode(drafts)
+    return [row + draft[: MAX_SOURCE - 1] + [EOS] for row, draft in zip(ids, encoded, strict=True)]
+
+
+def source_batch(tokenizer: Tokenizer, masked: list[str],
+                 drafts: list[str] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-padded source ids (see source_ids), and their lengths."""
+    ids = source_ids(tokenizer, masked, drafts)
     lengths = torch.tensor([len(row) for row in ids])
     src = torch.full((len(ids), int(lengths.max())), PAD, dtype=torch.long)
     for i, row in enumerate(ids):
@@ -60,10 +72,14 @@ class Translator:
         order = sorted(range(len(texts)), key=lambda i: len(masked[i][0]))
         out = [""] * len(texts)
         todo = [i for i in order if masked[i][0].strip()]
+        drafts = {}  # Apertium's English of each masked source, in one call for all of them
+        if self.model.config.draft:
+            drafts = dict(zip(todo, apertium([masked[i][0] for i in todo]), strict=True))
         device = next(self.model.parameters()).device
         for start in range(0, len(todo), batch_size):
             chunk = todo[start:start + batch_size]
-            src, lengths = source_batch(self.tokenizer, [masked[i][0] for i in chunk])
+            src, lengths = source_batch(self.tokenizer, [masked[i][0] for i in chunk],
+                                        [drafts[i] for i in chunk] if drafts else None)
             src, lengths = src.to(device), lengths.to(device)
             ids = greedy(self.model, src, lengths) if beam <= 1 else \
                 beam_search(self.model, src, lengths, beam)
