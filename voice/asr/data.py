@@ -36,6 +36,7 @@ class Batch:
     phone_lengths: torch.Tensor | None = None
     teacher: torch.Tensor | None = None  # (B, output frames, dim): distillation targets
     teacher_lengths: torch.Tensor | None = None  # (B,); 0 = no teacher frames
+    speakers: torch.Tensor | None = None  # (B,) speaker ids, for the adversarial head
 
     @property
     def frames(self) -> int:
@@ -61,7 +62,8 @@ def _pad_teacher(teacher: list[torch.Tensor | None],
 
 def collate(feats: list[torch.Tensor], targets: list[list[int]],
             phones: list[list[int]] | None = None,
-            teacher: list[np.ndarray | None] | None = None) -> Batch:
+            teacher: list[np.ndarray | None] | None = None,
+            speakers: list[int] | None = None) -> Batch:
     """Pad with silence: the model runs unpacked, so padding must look like trailing quiet.
     Teacher frames are stretched to each utterance's output frames (tempo augmentation)."""
     lengths = torch.tensor([len(f) for f in feats])
@@ -74,6 +76,8 @@ def collate(feats: list[torch.Tensor], targets: list[list[int]],
         batch.teacher, batch.teacher_lengths = _pad_teacher(
             [None if t is None else resample(t, n) for t, n in zip(teacher, frames, strict=True)],
             frames)
+    if speakers is not None:
+        batch.speakers = torch.tensor(speakers)
     return batch
 
 
@@ -89,6 +93,7 @@ class SetTargets:
     langs: list[str]  # each utterance's language: only Spanish trains the character head
     phones: list[list[int]] | None = None  # phone ids, when the model has a phone head
     teacher: TeacherFrames | None = None  # Whisper's encoder frames, when distilled on this set
+    speakers: list[int] | None = None  # speaker ids, when the model has an adversarial head
 
 
 class AsrBatches:
@@ -150,4 +155,7 @@ class AsrBatches:
                   for k, i, _ in batch] if self.has_phones else None
         teacher = [None if self.extra[k].teacher is None else self.extra[k].teacher[i]
                    for k, i, _ in batch]
-        return collate(feats, [self.targets[k][i] for k, i, _ in batch], phones, teacher)
+        speakers = [self.extra[k].speakers[i] for k, i, _ in batch] \
+            if self.extra[0].speakers is not None else None
+        return collate(feats, [self.targets[k][i] for k, i, _ in batch], phones, teacher,
+                       speakers)

@@ -24,6 +24,8 @@ class AsrModelConfig:
     phone_layer: int = 0  # the recurrent layer (1 = lowest) feeding that head; 0 = the top one
     teacher_dim: int = 0  # width of the teacher's frames the distillation head predicts; 0 = none
     teacher_layer: int = 0  # the recurrent layer feeding the distillation head; 0 = the top one
+    speakers: int = 0  # training speakers the adversarial head tells apart; 0 = no such head
+    speaker_layer: int = 0  # the recurrent layer it reads, through gradient reversal; 0 = top
     norm: str = "global"  # global: training-set mean/std per bin | causal: also running stats
     norm_prior: float = 100.0  # causal: frames of evidence the global statistics count for
 
@@ -87,6 +89,20 @@ class AuxOutputs:
     lengths: torch.Tensor
     phones: torch.Tensor | None  # phone log-probs, with a phone head
     teacher: torch.Tensor | None  # predicted teacher frames, with a distillation head
+    speakers: torch.Tensor | None = None  # (B, speakers) logits, with an adversarial head
+
+
+class _ReverseGradient(torch.autograd.Function):
+    """Identity forward, negated gradient backward (Ganin & Lempitsky, 2015): the speaker head
+    learns to tell speakers apart while the layers below learn to make that impossible."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        return -grad
 
 
 class CtcRecognizer(nn.Module):
@@ -98,7 +114,7 @@ class CtcRecognizer(nn.Module):
         super().__init__()
         if config.norm not in ("global", "causal"):
             raise VoiceError(f"recipe [model]: norm must be global or causal, not {config.norm!r}")
-        for name in ("phone_layer", "teacher_layer"):
+        for name in ("phone_layer", "teacher_layer", "speaker_layer"):
             if not 0 <= getattr(config, name) <= config.layers:
                 raise VoiceError(f"recipe [model]: {name} must be 0 (the top) to layers "
                                  f"({config.layers}), not {getattr(config, name)}")
@@ -116,6 +132,9 @@ class CtcRecognizer(nn.Module):
             if config.phone_vocab else None
         self.teacher_head = nn.Linear(2 * config.hidden, config.teacher_dim) \
             if config.teacher_dim else None
+        self.speaker_head = nn.Sequential(
+            nn.Linear(2 * config.hidden, 256), nn.ReLU(), nn.Linear(256, config.speakers)) \
+            if config.speakers else None
         self.register_load_state_dict_pre_hook(_fresh_heads)
 
     def forward(self, features: torch.Tensor, lengths: torch.Tensor,
@@ -171,19 +190,27 @@ class CtcRecognizer(nn.Module):
         top = self.config.layers
         phone_tap = self.config.phone_layer or top
         teacher_tap = self.config.teacher_layer or top
-        taps = {t for t, head in ((phone_tap, self.phone_head), (teacher_tap, self.teacher_head))
-                if head is not None}
+        speaker_tap = self.config.speaker_layer or top
+        taps = {t for t, head in ((phone_tap, self.phone_head), (teacher_tap, self.teacher_head),
+                                  (speaker_tap, self.speaker_head)) if head is not None}
         outputs = self._layer_outputs(x, taps)
+        lengths = lengths.clamp(max=x.shape[1])
+        speakers = None
+        if self.speaker_head is not None:  # mean over each utterance's frames, reversed
+            valid = (torch.arange(x.shape[1], device=x.device)[None] < lengths[:, None]).float()
+            pooled = (outputs[speaker_tap] * valid[..., None]).sum(1) / valid.sum(1, True)
+            speakers = self.speaker_head(_ReverseGradient.apply(pooled))
         return AuxOutputs(
-            self.head(self.dropout(outputs[top])).log_softmax(-1), lengths.clamp(max=x.shape[1]),
+            self.head(self.dropout(outputs[top])).log_softmax(-1), lengths,
             None if self.phone_head is None else
             self.phone_head(self.dropout(outputs[phone_tap])).log_softmax(-1),
-            None if self.teacher_head is None else self.teacher_head(outputs[teacher_tap]))
+            None if self.teacher_head is None else self.teacher_head(outputs[teacher_tap]),
+            speakers)
 
 
 def _fresh_heads(model: CtcRecognizer, state: dict, prefix: str, *_) -> None:
     """Fine-tuning a model trained without an auxiliary head: the head starts as initialised."""
-    for name in ("phone_head", "teacher_head"):
+    for name in ("phone_head", "teacher_head", "speaker_head"):
         head = getattr(model, name)
         if head is not None:
             for key, value in head.state_dict().items():

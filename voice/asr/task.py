@@ -43,11 +43,21 @@ class TeacherConfig:
 
 
 @dataclass
+class SpeakerConfig:
+    """Speaker-adversarial training: a head guesses each training utterance's speaker (its
+    language and manifest `speaker`) through gradient reversal, so the layer it reads learns
+    to carry no speaker."""
+
+    weight: float = 0.0  # loss weight of the adversarial head; 0 = none
+
+
+@dataclass
 class AsrRecipe:
     data: AsrDataConfig = field(default_factory=AsrDataConfig)
     model: AsrModelConfig = field(default_factory=AsrModelConfig)
     phones: PhoneConfig = field(default_factory=PhoneConfig)
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    speakers: SpeakerConfig = field(default_factory=SpeakerConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     lm: LmConfig = field(default_factory=LmConfig)
@@ -83,6 +93,8 @@ class AsrTask:
         recipe.model.vocab = len(self.vocab)
         recipe.model.phone_vocab = phones.vocab_size() if recipe.phones.weight else 0
         recipe.model.teacher_dim = teacher.DIM if recipe.teacher.weight else 0
+        self.speakers = self._speakers(recipe.data.train) if recipe.speakers.weight else None
+        recipe.model.speakers = len({s for ids in self.speakers or [] for s in ids})
         self.model = CtcRecognizer(recipe.model)
         train_sets = [FeatureSet.load(m) for m in recipe.data.train]
         self.dev_sets = [FeatureSet.load(m) for m in recipe.data.dev]
@@ -101,13 +113,22 @@ class AsrTask:
         return [[(lang, phones.encode(ps)) for lang, ps in phones.manifest_phones(m)]
                 for m in manifests]
 
+    @staticmethod
+    def _speakers(manifests: list[str]) -> list[list[int]]:
+        """Each training utterance's speaker id, per set: one per language and `speaker` (the
+        same character name is another actor in another language)."""
+        table: dict[str, int] = {}
+        return [[table.setdefault(f"{row.get('lang', 'es')}:{row.get('speaker', m)}", len(table))
+                 for row in read_jsonl(m)] for m in manifests]
+
     def _extra(self, manifests: list[str]) -> list[SetTargets]:
-        """Languages, phone ids and teacher frames of the training sets."""
+        """Languages, phone ids, teacher frames and speaker ids of the training sets."""
         phone_sets = self._phones(manifests)
         return [SetTargets([row.get("lang", "es") for row in read_jsonl(m)],
                            None if phone_sets is None else [ids for _, ids in phone_sets[n]],
                            TeacherFrames.load(m) if self.recipe.teacher.weight
-                           and m in self.recipe.teacher.sets else None)
+                           and m in self.recipe.teacher.sets else None,
+                           None if self.speakers is None else self.speakers[n])
                 for n, m in enumerate(manifests)]
 
     def _normalisation(self, sets: list[FeatureSet]) -> None:
@@ -127,7 +148,7 @@ class AsrTask:
         return self.data.steps_per_epoch(world)
 
     def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, int]:
-        if batch.phones is None and batch.teacher is None:
+        if batch.phones is None and batch.teacher is None and batch.speakers is None:
             log_probs, lengths = model(batch.features, batch.lengths)
             loss = self.ctc(log_probs.transpose(0, 1), batch.targets, lengths,
                             batch.target_lengths)
@@ -140,6 +161,9 @@ class AsrTask:
         if batch.teacher is not None:
             loss = loss + self.recipe.teacher.weight * distillation_loss(
                 out.teacher, batch.teacher, batch.teacher_lengths)
+        if batch.speakers is not None:
+            loss = loss + self.recipe.speakers.weight * nn.functional.cross_entropy(
+                out.speakers, batch.speakers)
         return loss, batch.frames
 
     def _mean_ctc(self, log_probs: torch.Tensor, targets: torch.Tensor, lengths: torch.Tensor,
