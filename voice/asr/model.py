@@ -166,24 +166,27 @@ class CtcRecognizer(nn.Module):
         with torch.no_grad():
             x, lengths = self.frames(features, lengths)
             if frozen:
-                x, _ = _layers_view(self.rnn, 0, frozen)(x)
-        x = nn.functional.dropout(x, self.rnn.dropout, self.training) if frozen else \
-            self.dropout(x)
-        x, _ = _layers_view(self.rnn, frozen, self.config.layers)(x)
+                x = self._layers(x, 0, frozen)
+        x = self._layers(x if frozen else self.dropout(x), frozen, self.config.layers)
         return self.head(self.dropout(x)).log_softmax(-1), lengths.clamp(max=x.shape[1])
+
+    def _layers(self, x: torch.Tensor, first: int, last: int) -> torch.Tensor:
+        """The output of recurrent layers first + 1 .. last, from a view of the one RNN's
+        weights; above the lowest layer, the dropout the RNN applies between its layers."""
+        if first:
+            x = nn.functional.dropout(x, self.rnn.dropout, self.training)
+        rnn = self.rnn if (first, last) == (0, self.config.layers) else \
+            _layers_view(self.rnn, first, last)
+        return rnn(x)[0]
 
     def _layer_outputs(self, x: torch.Tensor, taps: set[int]) -> dict[int, torch.Tensor]:
         """The outputs of the tapped recurrent layers (1 = lowest) and of the top one, from
-        views of the one RNN split at the taps (dropout between them, as inside the RNN)."""
+        the one RNN split at the taps."""
         outputs: dict[int, torch.Tensor] = {}
         first = 0
         for tap in sorted(taps | {self.config.layers}):
-            if first:
-                x = nn.functional.dropout(x, self.rnn.dropout, self.training)
-            rnn = self.rnn if (first, tap) == (0, self.config.layers) else \
-                _layers_view(self.rnn, first, tap)
-            x, _ = rnn(x)
-            outputs[tap], first = x, tap
+            x = outputs[tap] = self._layers(x, first, tap)
+            first = tap
         return outputs
 
     def _with_heads(self, x: torch.Tensor, lengths: torch.Tensor) -> AuxOutputs:

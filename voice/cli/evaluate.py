@@ -143,6 +143,8 @@ def eval_e2e(
     decoder: DecoderOption = Decoder.beam,
     threads: Threads = None,
     as_json: AsJson = False,
+    mt_model_dir: Annotated[Path | None, typer.Option(
+        help="Translator folder (default: shipped).")] = None,
 ) -> None:
     """Speech in, English out: BLEU/chrF against the English prompts of the recordings."""
     from voice.asr.recognizer import Recognizer
@@ -155,7 +157,7 @@ def eval_e2e(
     recognizer = Recognizer.load(None, decoder.value, profile=None)  # as shipped
 
     def rows() -> Iterator[dict]:
-        for row in evaluate_e2e(recognizer, Translator.load(), manifest, beam,
+        for row in evaluate_e2e(recognizer, Translator.load(mt_model_dir), manifest, beam,
                                 E2eBaseline.apertium in baselines):
             yield {**row, "recogniser_decoder": decoder.value}
         if other is not None:

@@ -7,6 +7,7 @@ The source may hold digits ("5", "7:30", "2,5") or, from the recogniser, Spanish
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from num2words import num2words
 
@@ -20,10 +21,16 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ARTICLES = {("un",), ("una",)}  # "un minuto" is "a minute" as often as "1 minute"
 
 
+@cache
+def _longest_phrase() -> int:
+    """Words in the longest Spanish number phrase (computed once: it is read per sentence)."""
+    return max(len(k) for k in spoken_numbers())
+
+
 def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, digits) of the longest Spanish number phrases in text."""
     table = spoken_numbers()
-    longest = max(len(k) for k in table)
+    longest = _longest_phrase()
     words = list(_WORD.finditer(text))
     folded = [fold_accents(w.group().lower()) for w in words]
     spans, i = [], 0
