@@ -95,8 +95,21 @@ def test_number_and_name_scores():
 
 @needs("apertium", "apertium-eng-spa")
 def test_apertium_baseline_translates_line_by_line():
-    out = apertium(["el perro come", "Hola"])
-    assert [line.lower() for line in out] == ["the dog eats", "hello"]
+    out = apertium(["el perro come", "Hola\nmundo [1]"])
+    assert [line.lower() for line in out] == ["the dog eats", "hello world [1]"]
+
+
+@needs("apertium", "apertium-eng-spa")
+def test_a_stopped_apertium_pipeline_starts_again_and_a_missing_pair_is_one_error():
+    from voice.errors import VoiceError
+    from voice.mt.apertium import pipeline
+
+    assert apertium(["la casa"]) == ["The house"]
+    pipeline("spa-eng")._process.kill()
+    pipeline("spa-eng")._process.wait()
+    assert apertium(["la casa"]) == ["The house"]  # a fresh pipeline
+    with pytest.raises(VoiceError, match="apertium-eng-spa"):
+        apertium(["hola"], "spa-xyz")
 
 
 def _corpus(path, pairs):

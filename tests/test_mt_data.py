@@ -239,8 +239,8 @@ def test_a_post_editing_task_reads_apertiums_draft_after_the_source(tmp_path):
     from voice.mt.tokenizer import EOS
     from voice.train import TrainConfig
 
-    rows = [{"es": f"la casa {c} es grande", "en": f"The {e} house is not that big", "source": "toy"}
-            for c, e in (("roja", "red"), ("verde", "green"), ("azul", "blue"))]
+    rows = [{"es": f"la casa {c} es grande", "en": f"The {e} house is not that big",
+             "source": "toy"} for c, e in (("roja", "red"), ("verde", "green"), ("azul", "blue"))]
     for name in ("train", "dev"):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     recipe = MtRecipe(MtDataConfig(str(tmp_path / "train.jsonl"), str(tmp_path / "dev.jsonl"),
