@@ -35,9 +35,10 @@ def test_reverse_padded_flips_each_row_within_its_length():
     assert out.tolist() == [[3, 2, 1, 0], [5, 4, 0, 0]]
 
 
-def _tiny(cell: str = "gru") -> Seq2Seq:
+def _tiny(cell: str = "gru", copy: bool = False) -> Seq2Seq:
     torch.manual_seed(0)
-    return Seq2Seq(MtModelConfig(vocab=40, cell=cell, dim=16, hidden=16, dropout=0.0)).eval()
+    return Seq2Seq(MtModelConfig(vocab=40, cell=cell, dim=16, hidden=16, dropout=0.0,
+                                 copy=copy)).eval()
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])
@@ -69,14 +70,43 @@ def _overfit(model: Seq2Seq, sources, targets, steps: int = 200):
     return model.eval(), src, lengths, loss.item()
 
 
-@pytest.mark.parametrize("cell", ["gru", "lstm"])
-def test_seq2seq_overfits_a_batch_and_beam_search_finds_it(cell):
+@pytest.mark.parametrize(("cell", "copy"), [("gru", False), ("lstm", False), ("gru", True)])
+def test_seq2seq_overfits_a_batch_and_beam_search_finds_it(cell, copy):
     sources = [[5, 6, 7, EOS], [8, 9, EOS], [10, 11, 12, 13, 14, EOS]]
     targets = [[20, 21], [22, 23, 24], [25, 26, 27, 28]]
-    model, src, lengths, loss = _overfit(_tiny(cell), sources, targets)
+    model, src, lengths, loss = _overfit(_tiny(cell, copy), sources, targets)
     assert loss < 0.05
     assert greedy(model, src, lengths) == targets
     assert beam_search(model, src, lengths, beam=4) == targets
+
+
+def _copier(copy: bool) -> tuple[int, Seq2Seq]:
+    """A model taught to repeat sequences of tokens 10-39, then asked to repeat sequences of
+    tokens 40-59, which it never saw: exact repeats out of 100."""
+    torch.manual_seed(0)
+    model = Seq2Seq(MtModelConfig(vocab=60, dim=32, hidden=32, dropout=0.0, copy=copy))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    generator = torch.Generator().manual_seed(1)
+    for _ in range(150):
+        rows = torch.randint(10, 40, (32, 5), generator=generator).tolist()
+        logits = model(_pad([[*r, EOS] for r in rows]), torch.full((32,), 6),
+                       _pad([[BOS, *r] for r in rows]))
+        loss = F.cross_entropy(logits.flatten(0, 1), _pad([[*r, EOS] for r in rows]).flatten())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    rows = torch.randint(40, 60, (100, 5), generator=generator).tolist()
+    out = greedy(model.eval(), _pad([[*r, EOS] for r in rows]), torch.full((100,), 6))
+    return sum(o == r for o, r in zip(out, rows, strict=True)), model
+
+
+def test_a_pointer_generator_copies_tokens_it_never_produced_in_training():
+    copied, model = _copier(copy=True)
+    assert copied >= 70  # names and draft words it never wrote come through
+    assert _copier(copy=False)[0] <= 5  # without copying they do not
+    plain = Seq2Seq(MtModelConfig(vocab=60, dim=32, hidden=32))
+    model.load_state_dict(plain.state_dict())  # fine-tuning a plain model: a fresh gate
+    assert torch.equal(model.embed.weight, plain.embed.weight)
 
 
 def test_beam_search_of_one_is_greedy_search():

@@ -32,11 +32,11 @@ def _strip(rows: torch.Tensor) -> list[list[int]]:
 
 @torch.no_grad()
 def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
-    memory, key, mask, state = model.encode(src, lengths)
+    memory, key, source, state = model.encode(src, lengths)
     tokens = torch.full((src.size(0), 1), BOS, dtype=torch.long, device=src.device)
     done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
     for _ in range(_max_len(lengths)):
-        logits, state = model.decode(tokens[:, -1:], memory, key, mask, state)
+        logits, state = model.decode(tokens[:, -1:], memory, key, source, state)
         logits = logits[:, -1]
         logits[:, _NEVER] = -torch.inf
         step = logits.argmax(-1).masked_fill(done, PAD)
@@ -72,8 +72,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     open row of any sentence could still beat that sentence's best finished one.
     """
     batch, device = src.size(0), src.device
-    memory, key, mask, state = model.encode(src, lengths)
-    memory, key, mask = (t.repeat_interleave(beam, 0) for t in (memory, key, mask))
+    memory, key, source, state = model.encode(src, lengths)
+    memory, key, source = (t.repeat_interleave(beam, 0) for t in (memory, key, source))
     state = _select(state, torch.arange(batch, device=device).repeat_interleave(beam))
     tokens = torch.full((batch * beam, 1), BOS, dtype=torch.long, device=device)
     scores = torch.full((batch, beam), -torch.inf, device=device)
@@ -82,7 +82,7 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     length = torch.zeros(batch * beam, device=device)
     limit = _max_len(lengths)
     for _ in range(limit):
-        logits, state = model.decode(tokens[:, -1:], memory, key, mask, state)
+        logits, state = model.decode(tokens[:, -1:], memory, key, source, state)
         logp = logits[:, -1].float().log_softmax(-1)
         logp[:, _NEVER] = -torch.inf
         logp[done] = -torch.inf

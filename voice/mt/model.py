@@ -25,6 +25,7 @@ class MtModelConfig:
     decoder_layers: int = 1
     dropout: float = 0.2
     draft: bool = False  # the source is followed by EOS and Apertium's English of it (post-editing)
+    copy: bool = False  # a pointer-generator: each output token may be copied from the input
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -71,26 +72,38 @@ class Seq2Seq(nn.Module):
                            dropout=c.dropout if c.decoder_layers > 1 else 0.0)
         self.attend = nn.Linear(width, width, bias=False)  # Luong "general" score
         self.combine = nn.Linear(2 * width, c.dim)
+        # pointer-generator (See et al., 2017): the chance of generating rather than copying
+        self.copy_gate = nn.Linear(2 * width + c.dim, 1) if c.copy else None
         self.dropout = nn.Dropout(c.dropout)
         self._transposed: tuple[int, torch.Tensor] | None = None
+        self.register_load_state_dict_pre_hook(_fresh_gate)
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor):
-        """(memory, key, mask, initial decoder state) for a right-padded source batch."""
+        """(memory, key, source ids, initial decoder state) for a right-padded source batch."""
         memory, summary = self.encoder(self.embed(src), lengths)
         h0 = torch.tanh(self.bridge(summary)).view(src.size(0), self.config.decoder_layers, -1)
         h0 = h0.transpose(0, 1).contiguous()
         state = (h0, torch.zeros_like(h0)) if self.config.cell == "lstm" else h0
-        return memory, self.attend(memory), src != PAD, state
+        return memory, self.attend(memory), src, state
 
     def decode(self, tokens: torch.Tensor, memory: torch.Tensor, key: torch.Tensor,
-               mask: torch.Tensor, state):
-        """Logits (B, U, V) for target tokens (B, U) and the new decoder state."""
-        out, state = self.decoder(self.dropout(self.embed(tokens)), state)
+               src: torch.Tensor, state):
+        """Scores (B, U, V) for target tokens (B, U), whose log-softmax is the next token's
+        log-probability (with copying, they are those log-probabilities), and the new state."""
+        embedded = self.dropout(self.embed(tokens))
+        out, state = self.decoder(embedded, state)
         scores = out @ key.transpose(1, 2)  # (B, U, T)
-        weights = scores.masked_fill(~mask[:, None, :], -1e4).softmax(-1)
+        weights = scores.masked_fill((src == PAD)[:, None, :], -1e4).softmax(-1)
         context = weights @ memory
         hidden = torch.tanh(self.combine(self.dropout(torch.cat([out, context], -1))))
-        return self._project(self.dropout(hidden)), state
+        logits = self._project(self.dropout(hidden))
+        if self.copy_gate is None:
+            return logits, state
+        generate = torch.sigmoid(self.copy_gate(torch.cat([out, context, embedded], -1)))
+        copied = torch.zeros_like(logits).scatter_add_(
+            2, src[:, None, :].expand(-1, tokens.size(1), -1), weights)
+        mixed = generate * logits.float().softmax(-1) + (1 - generate) * copied.float()
+        return mixed.clamp(min=1e-9).log().to(logits.dtype), state
 
     def _project(self, hidden: torch.Tensor) -> torch.Tensor:
         """Logits through the tied embedding. When decoding, a contiguous transposed copy of
@@ -105,6 +118,13 @@ class Seq2Seq(nn.Module):
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor,
                 tgt_in: torch.Tensor) -> torch.Tensor:
-        memory, key, mask, state = self.encode(src, lengths)
-        logits, _ = self.decode(tgt_in, memory, key, mask, state)
+        memory, key, src, state = self.encode(src, lengths)
+        logits, _ = self.decode(tgt_in, memory, key, src, state)
         return logits
+
+
+def _fresh_gate(model: Seq2Seq, state: dict, prefix: str, *_) -> None:
+    """Fine-tuning a model trained without copying: the copy gate starts as initialised."""
+    if model.copy_gate is not None:
+        for key, value in model.copy_gate.state_dict().items():
+            state.setdefault(f"{prefix}copy_gate.{key}", value)
