@@ -3,14 +3,15 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 VOICE := $(VENV)/bin/voice
-# Runtime: speech out, microphone, audio decoding. Data: the corpora `voice data build` reads.
+# Runtime: speech out, microphone, audio decoding, Apertium's draft for the translator. Data: the
+# corpora `voice data build` reads.
 # asterisk-core-sounds-{fr,it,ru} hold the prompt texts; -fr conflicts with
 # asterisk-prompt-fr-armelle, which ships none.
-RUNTIME_PACKAGES := espeak-ng libportaudio2 libsndfile1 ffmpeg sox
+RUNTIME_PACKAGES := espeak-ng libportaudio2 libsndfile1 ffmpeg sox apertium-eng-spa
 # The browser app's test drives a real headless browser.
 TEST_PACKAGES := chromium chromium-driver
 DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-core-sounds-en \
-	diatheke sword-text-sparv sword-text-web dict-freedict-spa-eng apertium-eng-spa \
+	diatheke sword-text-sparv sword-text-web dict-freedict-spa-eng \
 	drascula drascula-spanish asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav \
 	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-core-sounds-fr \
 	asterisk-core-sounds-it asterisk-core-sounds-ru \

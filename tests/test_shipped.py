@@ -108,11 +108,13 @@ HELD_OUT_PAIRS = [
     ("resta en 45 minutos a mi el temporizador", "take 45-minute from the timer"),
     ("incrementar el volumen en la televisión 43", "turn up the television volume by 43"),
 ]
-# The shipped translator scores chrF 49 on these; an untrained or broken one scores under 20.
-CHRF_FLOOR = 40.0
+# The shipped translator scores chrF 57 on these, Apertium 46 (issue 17: a floor the rule-based
+# baseline does not reach); an untrained or broken translator scores under 20.
+CHRF_FLOOR = 50.0
 
 
 def test_translator_on_held_out_sentences():
+    from voice.mt.apertium import apertium
     from voice.mt.scoring import bleu_chrf
     from voice.mt.translator import Translator
 
@@ -120,6 +122,7 @@ def test_translator_on_held_out_sentences():
     sources, references = zip(*HELD_OUT_PAIRS, strict=True)
     english = translator.translate(list(sources))
     assert bleu_chrf(english, list(references))["chrf"] >= CHRF_FLOOR, english
+    assert bleu_chrf(apertium(list(sources)), list(references))["chrf"] < CHRF_FLOOR
     # numbers come through the placeholders unchanged, written as digits or as words
     assert "1" in english[4] and "2" in english[4]
     assert "45" in english[6] and "43" in english[7]
