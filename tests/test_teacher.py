@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from voice.asr.data import AsrDataConfig
-from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.asr.model import AsrModelConfig, CtcRecognizer, without_aux_heads
 from voice.asr.task import AsrRecipe, AsrTask, TeacherConfig, distillation_loss
 from voice.asr.teacher import DIM, GAP, TEACHER_HOP, WINDOW, TeacherFrames, _pack, student_frames
 from voice.audio import SAMPLE_RATE, save_wav
@@ -105,3 +105,19 @@ def test_the_teacher_head_is_off_by_default_and_reading_is_unchanged_with_it():
         out = taught(x, lengths, aux=True)
         assert torch.allclose(out.log_probs, plain(x, lengths)[0], atol=1e-5)
     assert out.teacher.shape == (2, 15, 8) and out.phones.shape == (2, 15, 5)
+
+
+def test_an_export_leaves_the_training_heads_out_and_reads_the_same(tmp_path):
+    torch.manual_seed(0)
+    taught = CtcRecognizer(AsrModelConfig(hidden=16, layers=3, teacher_dim=8, teacher_layer=2,
+                                          phone_vocab=5, speakers=4)).eval()
+    bare = without_aux_heads(taught).eval()
+    assert not any(k.startswith(("teacher_head", "phone_head", "speaker_head"))
+                   for k in bare.state_dict())
+    assert (bare.config.teacher_dim, bare.config.phone_vocab, bare.config.speakers) == (0, 0, 0)
+    x, lengths = torch.randn(2, 60, 80), torch.tensor([60, 40])
+    with torch.no_grad():
+        assert torch.equal(bare(x, lengths)[0], taught(x, lengths)[0])
+    again = CtcRecognizer(taught.config)  # fine-tuning the export with heads: they start afresh
+    again.load_state_dict(bare.state_dict())
+    assert torch.equal(again.rnn.weight_ih_l0, taught.rnn.weight_ih_l0)

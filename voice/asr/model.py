@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -211,9 +211,24 @@ class CtcRecognizer(nn.Module):
             speakers)
 
 
+_AUX_HEADS = ("phone_head", "teacher_head", "speaker_head")
+
+
+def without_aux_heads(model: CtcRecognizer) -> CtcRecognizer:
+    """The recogniser as inference reads it, for export: the training-only heads (phones,
+    teacher frames, speakers) and their settings left out. Fine-tuning from such an export
+    with heads starts them afresh (_fresh_heads)."""
+    config = replace(model.config, phone_vocab=0, phone_layer=0, teacher_dim=0, teacher_layer=0,
+                     speakers=0, speaker_layer=0)
+    bare = CtcRecognizer(config)
+    bare.load_state_dict({k: v for k, v in model.state_dict().items()
+                          if k.split(".", 1)[0] not in _AUX_HEADS})
+    return bare
+
+
 def _fresh_heads(model: CtcRecognizer, state: dict, prefix: str, *_) -> None:
     """Fine-tuning a model trained without an auxiliary head: the head starts as initialised."""
-    for name in ("phone_head", "teacher_head", "speaker_head"):
+    for name in _AUX_HEADS:
         head = getattr(model, name)
         if head is not None:
             for key, value in head.state_dict().items():

@@ -19,7 +19,7 @@ from voice.asr.data import AsrBatches, AsrDataConfig, Batch, SetTargets, collate
 from voice.asr.decode import collapse, greedy
 from voice.asr.features import FeatureSet
 from voice.asr.lm import LmConfig
-from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.asr.model import AsrModelConfig, CtcRecognizer, without_aux_heads
 from voice.asr.teacher import TeacherFrames
 from voice.checkpoint import save_model
 from voice.data.manifest import read_jsonl
@@ -223,10 +223,11 @@ class AsrTask:
         return metrics
 
     def export(self, model: nn.Module, out: Path, metrics: dict[str, float]) -> None:
-        """Weights and the recipe that trained them ([lm] and [decode] are recorded by
-        `voice train lm`, beside its LM)."""
+        """The weights inference reads and the recipe that trained them ([lm] and [decode] are
+        recorded by `voice train lm`, beside its LM)."""
         recipe = dataclasses.asdict(self.recipe)
-        save_model(out, model, {"kind": "asr", "model": recipe["model"],
+        bare = without_aux_heads(model)
+        save_model(out, bare, {"kind": "asr", "model": dataclasses.asdict(bare.config),
                                 "vocab": self.vocab.symbols[1:], "dev": metrics,
                                 "recipe": {k: v for k, v in recipe.items()
                                            if k not in ("lm", "decode")}})
