@@ -14,12 +14,13 @@ from torch import nn
 
 from voice.checkpoint import save_model
 from voice.data.manifest import read_jsonl
+from voice.files import write_atomically
 from voice.mt.apertium import apertium
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
 from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
-from voice.mt.translator import MAX_SOURCE, TOKENIZER, Translator
+from voice.mt.translator import TOKENIZER, Translator, source_row
 from voice.train import TrainConfig, cut_batches
 
 
@@ -62,7 +63,7 @@ def drafts(texts: list[str], corpus: Path) -> list[str]:
     known = json.loads(cache.read_text()) if cache.exists() else {}
     if missing := sorted(set(texts) - known.keys()):
         known.update(zip(missing, apertium(missing), strict=True))
-        cache.write_text(json.dumps(known, ensure_ascii=False))
+        write_atomically(cache, json.dumps(known, ensure_ascii=False))
     return [known[t] for t in texts]
 
 
@@ -99,8 +100,10 @@ class MtTask:
             self.tokenizer.save(saved)
         columns = [list(column) for column in zip(*sources, strict=True)]
         encoded = [self.tokenizer.encode(column) for column in columns]
-        drafted = [self.tokenizer.encode(drafts(column, Path(d.train))) for column in columns] \
-            if recipe.model.draft else None
+        drafted = [None] * len(columns)
+        if recipe.model.draft:  # one Apertium call (and cache write) for every column
+            every = self.tokenizer.encode(drafts([s for c in columns for s in c], Path(d.train)))
+            drafted = [every[k * len(rows):(k + 1) * len(rows)] for k in range(len(columns))]
         encoded_targets = self.tokenizer.encode(targets)
         self.train: list[tuple[list[list[int]], list[int]]] = []
         bt = [self.tokenizer.piece_id(BT)]  # marks synthetic sources: the model can weigh them
@@ -108,13 +111,11 @@ class MtTask:
             copies = d.repeat.get(row.get("source", ""), 1.0)
             copies = int(copies) + ((i * 0.6180339887) % 1 < copies % 1)  # fraction: a fixed subset
             tag = bt if row.get("bt") else []
-            variants = [tag + column[i][: MAX_SOURCE - 1 - len(tag)] + [EOS] for column in encoded]
             target = encoded_targets[i]
-            if len(variants[0]) + len(target) > d.max_length or not target:
+            if len(source_row(encoded[0][i], tag=tag)) + len(target) > d.max_length or not target:
                 continue  # the same pairs with or without drafts, which do not count
-            if drafted:
-                variants = [v + draft[i][: MAX_SOURCE - 1] + [EOS]
-                            for v, draft in zip(variants, drafted, strict=True)]
+            variants = [source_row(column[i], None if draft is None else draft[i], tag)
+                        for column, draft in zip(encoded, drafted, strict=True)]
             self.train += [(variants, target)] * copies
         dev: dict[str, list[dict]] = {}
         for row in read_jsonl(d.dev):

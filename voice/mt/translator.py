@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -20,14 +21,20 @@ MAX_SOURCE = 200  # subword tokens per sentence; longer input is cut
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
+def source_row(source: list[int], draft: list[int] | None = None,
+               tag: Sequence[int] = ()) -> list[int]:
+    """One input of the model: [tag] source EOS, then (for a post-editing model) draft EOS;
+    the source and the draft are each cut to MAX_SOURCE."""
+    row = [*tag, *source[: MAX_SOURCE - 1 - len(tag)], EOS]
+    return row if draft is None else row + draft[: MAX_SOURCE - 1] + [EOS]
+
+
 def source_ids(tokenizer: Tokenizer, masked: list[str],
                drafts: list[str] | None = None) -> list[list[int]]:
-    """Each source's ids ending in EOS, then (for a post-editing model) its draft's, the same."""
-    ids = [row[: MAX_SOURCE - 1] + [EOS] for row in tokenizer.encode(masked)]
-    if drafts is None:
-        return ids
-    encoded = tokenizer.encode(drafts)
-    return [row + draft[: MAX_SOURCE - 1] + [EOS] for row, draft in zip(ids, encoded, strict=True)]
+    """Each source's input row (source_row), with its draft's ids if drafts are given."""
+    encoded = tokenizer.encode(drafts) if drafts is not None else [None] * len(masked)
+    return [source_row(row, draft)
+            for row, draft in zip(tokenizer.encode(masked), encoded, strict=True)]
 
 
 def source_batch(tokenizer: Tokenizer, masked: list[str],
