@@ -4,6 +4,7 @@ own client, the way Home Assistant speaks to it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import subprocess
@@ -191,16 +192,30 @@ def test_synthesize_speaks_spanish_or_english(server):
     assert "fr" in Error.from_event(asyncio.run(unknown())).text
 
 
-def test_handle_acts_on_a_command_and_declines_the_rest(server):
-    async def handle(text: str) -> Event:
-        async with client(server[0]) as connection:
-            await connection.write_event(Transcript(text, language="es").event())
-            return (await until(connection, "handled", "not-handled", "error"))[-1]
+async def handle(port: int, text: str) -> Event:
+    """The handle service's answer to one Spanish transcript."""
+    async with client(port) as connection:
+        await connection.write_event(Transcript(text, language="es").event())
+        return (await until(connection, "handled", "not-handled", "error"))[-1]
 
-    done = asyncio.run(handle("pon un temporizador de cinco minutos"))
+
+def test_handle_acts_on_a_command_and_declines_the_rest(server):
+    done = asyncio.run(handle(server[0], "pon un temporizador de cinco minutos"))
     assert Handled.is_type(done.type) and Handled.from_event(done).text
-    declined = asyncio.run(handle("cuéntame un chiste sobre gatos"))
+    declined = asyncio.run(handle(server[0], "cuéntame un chiste sobre gatos"))
     assert NotHandled.is_type(declined.type) and NotHandled.from_event(declined).text
+
+
+def test_a_timer_set_over_wyoming_is_announced_on_stderr_when_it_ends(server, caplog):
+    caplog.set_level(logging.WARNING, logger="voice.serve.handle")
+    started = asyncio.run(handle(server[0], "pon un temporizador de dos segundos"))
+    assert Handled.is_type(started.type)
+    for _ in range(100):  # it ends two seconds later; the announcer looks every second
+        if any("terminado" in r.getMessage() for r in caplog.records):
+            break
+        time.sleep(0.1)
+    assert any("temporizador" in r.getMessage() and "terminado" in r.getMessage()
+               for r in caplog.records)
 
 
 async def raw(port: int, data: bytes) -> list[Event]:

@@ -1,10 +1,15 @@
 """Intent handling over Wyoming: a Spanish `transcript` -> the assistant -> `handled` with
-its spoken reply, or `not-handled` (with the reply to say) when nothing was done."""
+its spoken reply, or `not-handled` (with the reply to say) when nothing was done.
+
+Timers set this way run in voice's home. Wyoming gives a conversation agent no way to speak
+to a satellite unasked, so a finished timer is a line on the server's stderr."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 
 from wyoming.event import Event
 from wyoming.handle import Handled, NotHandled
@@ -14,6 +19,7 @@ from voice import __version__
 from voice.intent.assistant import Assistant
 from voice.serve.wyoming import ATTRIBUTION, Receive, Send, Service, language_of, text_of
 
+log = logging.getLogger(__name__)
 LANGUAGE = "es"
 NOT_SPANISH = "Solo entiendo órdenes en español."
 
@@ -32,6 +38,10 @@ class Handle(Service):
             models=[HandleModel(name="intent-es", attribution=ATTRIBUTION, installed=True,
                                 description="Spanish BiGRU intent and slot parser",
                                 version=__version__, languages=[LANGUAGE])]))
+
+    def running(self) -> AbstractContextManager[None]:
+        """Finished timers announced on stderr, as `voice assistant` says them."""
+        return self.assistant.announcing(lambda text: log.warning("voice: %s", text))
 
     def open(self, send: Send) -> Receive:
         async def receive(event: Event) -> None:

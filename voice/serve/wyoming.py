@@ -14,7 +14,7 @@ import socket
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import ClassVar
 
 from wyoming.error import Error
@@ -48,6 +48,10 @@ class Service(ABC):
     @abstractmethod
     def open(self, send: Send) -> Receive:
         """One connection's receiver of this service's events (and audio, when it takes it)."""
+
+    def running(self) -> AbstractContextManager[None]:
+        """What the service does while the server runs, beside answering (none by default)."""
+        return nullcontext()
 
 
 def info(services: Sequence[Service]) -> Info:
@@ -189,7 +193,10 @@ async def serve(listener: AsyncServer, services: Sequence[Service]) -> None:
         return Connection(reader, writer, services, described)
 
     try:
-        await listener.run(connect)
+        with ExitStack() as stack:
+            for service in services:
+                stack.enter_context(service.running())
+            await listener.run(connect)
     except OSError as error:
         raise VoiceError(f"cannot listen: {error.strerror or error}") from None
 
