@@ -14,7 +14,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from voice.data import asterisk, bible, drascula, espeak, kokoro, languages
+from voice.data import asterisk, bible, drascula, espeak, kokoro, languages, telephone
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
 from voice.data.homeassistant import CommandSampler, Entities
@@ -28,6 +28,8 @@ from voice.text import normalize_es, spell_numbers
 SPEAKER_ASTERISK = "asterisk-es_MX-f-allison"
 # Share of synthetic training time per text source.
 MIX = {"bible": 0.55, "homeassistant": 0.30, "asterisk": 0.15}
+# real Spanish sets also heard through a phone codec (voice.data.telephone): *-phone.jsonl
+TELEPHONE_SETS = ["asterisk-train", "drascula-train", "drascula-dev"]
 UNSEEN_UTTERANCES = 200  # dev sentences spoken by a synthesizer training never uses
 
 
@@ -235,9 +237,11 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
           jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0) -> dict:
-    """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl and
-    piper-dev.jsonl, and the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
+    """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl,
+    piper-dev.jsonl, the telephone copies (*-phone.jsonl) and the other languages' sets, and
+    the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
     asr = out / "asr"
-    return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs), **languages.build(asr, jobs),
+    return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs),
+            **telephone.build(asr, TELEPHONE_SETS, jobs), **languages.build(asr, jobs),
             **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours,
                               ahotts_hours)}
