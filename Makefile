@@ -15,7 +15,7 @@ DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-c
 	drascula drascula-spanish asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav \
 	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-core-sounds-fr \
 	asterisk-core-sounds-it asterisk-core-sounds-ru \
-	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es
+	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es tuxpaint-stamps-default
 PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES) $(TEST_PACKAGES)
 
 .PHONY: demo test system-packages lint

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from voice.data import asterisk, bible, drascula, espeak, kokoro, languages, telephone
+from voice.audio import load_audio
+from voice.data import asterisk, bible, drascula, espeak, kokoro, languages, telephone, tuxpaint
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
 from voice.data.homeassistant import CommandSampler, Entities
@@ -59,6 +60,27 @@ def build_asterisk(asr: Path, jobs: int | None = None) -> dict:
     return counts
 
 
+def _says(text: str, duration: float) -> bool:
+    """Whether a clip of this length can be saying the text: 4-25 letters a second (outside,
+    a caption shortened or edited after the recording, or a sound effect)."""
+    letters = len(normalize_es(text).replace(" ", ""))
+    return letters > 0 and 4.0 <= letters / max(duration, 1e-3) <= 25.0
+
+
+def build_tuxpaint(asr: Path, jobs: int | None = None) -> dict:
+    """Tux Paint's spoken Spanish stamp descriptions (a woman, and a child saying the digits),
+    all for training: tuxpaint-train.jsonl."""
+    clips = tuxpaint.clips()
+    targets = [asr / "tuxpaint" / f"{c.clip_id.replace('/', '-')}.wav" for c in clips]
+    durations = parallel_map(languages.convert, [(load_audio, c.audio, t) for c, t
+                                                  in zip(clips, targets, strict=True)],
+                             "tuxpaint es", jobs)
+    rows = [{"audio": str(t.relative_to(asr)), "text": c.text, "duration": round(d, 3),
+             "speaker": c.speaker, "source": "tuxpaint", "id": c.clip_id}
+            for c, t, d in zip(clips, targets, durations, strict=True) if _says(c.text, d)]
+    return {"tuxpaint-train": write_jsonl(asr / "tuxpaint-train.jsonl", rows)}
+
+
 def build_drascula(asr: Path, jobs: int | None = None) -> dict:
     """Drascula's Spanish lines by character: the dev characters in drascula-dev, the rest in
     drascula-train; the reserved characters are never read. Lines whose speaking rate says the
@@ -71,9 +93,7 @@ def build_drascula(asr: Path, jobs: int | None = None) -> dict:
                              "drascula es", jobs)
     splits: dict[str, list[dict]] = {"train": [], "dev": []}
     for line, target, duration in zip(lines, targets, durations, strict=True):
-        text = normalize_es(line.text)
-        rate = len(text.replace(" ", "")) / max(duration, 1e-3)
-        if not text or not 4.0 <= rate <= 25.0:
+        if not _says(line.text, duration):
             continue
         split = "dev" if line.speaker in drascula.DEV_SPEAKERS else "train"
         splits[split].append({"audio": str(target.relative_to(asr)), "text": line.text,
@@ -238,10 +258,10 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
           jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0) -> dict:
     """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl,
-    piper-dev.jsonl, the telephone copies (*-phone.jsonl) and the other languages' sets, and
-    the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
+    tuxpaint-train.jsonl, piper-dev.jsonl, the telephone copies (*-phone.jsonl) and the other
+    languages' sets, and the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
     asr = out / "asr"
-    return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs),
+    return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs), **build_tuxpaint(asr, jobs),
             **telephone.build(asr, TELEPHONE_SETS, jobs), **languages.build(asr, jobs),
             **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours,
                               ahotts_hours)}
