@@ -190,9 +190,9 @@ def eval_asr(
     model_dir: ModelDir = None,
 ) -> None:
     """WER/CER/real-time factor of the recogniser on dev manifests (default: Asterisk dev,
-    Drascula's dev characters, held-out espeak voices, the held-out Kokoro style, and Piper, a
-    synthesizer never trained on); with --baseline whisper, Whisper base's figures on the same
-    audio beside ours."""
+    Drascula's dev characters, the same through phone codecs, held-out espeak voices, the
+    held-out Kokoro style, and Piper, a synthesizer never trained on); with --baseline whisper,
+    Whisper base's figures on the same audio beside ours."""
     from voice.asr.devsets import DEV_MANIFESTS
     from voice.asr.evaluate import NOISES, evaluate
     from voice.asr.recognizer import Recognizer
