@@ -130,6 +130,23 @@ def test_apertium_baseline_translates_line_by_line():
 
 
 @needs("apertium", "apertium-eng-spa")
+def test_the_in_process_formatter_writes_and_reads_what_apertiums_programs_do():
+    from voice.mt.apertium import _plain, _run, deformat, pipeline, reformat
+
+    lines = ["¿Qué tal [x] a^b$ <c> {d} @e /f \\ g?", "http://x.es/a. Fin.", "uno.", "¡Ya!",
+             "50 % de \"algo\" 'otro' #3 *x* +y"]
+    assert _plain(lines)
+    assert deformat(lines) == _run(["apertium-destxt"],
+                                   "".join(line + "\n" for line in lines).encode()).decode()
+    stream = pipeline("spa-eng").translate(deformat(lines).encode()).decode()
+    assert reformat(stream) == _run(["apertium-retxt"], stream.encode()).decode()
+    # what the programs alone format: an empty sentence, "~"; still one line out per line in
+    assert not _plain(["a ~ b"]) and not _plain(["bien", ""])
+    assert [line.lower() for line in apertium(["la casa", "", "a ~ b"])][::2] == \
+        ["the house", "to ~ b"]
+
+
+@needs("apertium", "apertium-eng-spa")
 def test_a_stopped_apertium_pipeline_starts_again_and_a_missing_pair_is_one_error():
     from voice.errors import VoiceError
     from voice.mt.apertium import pipeline
