@@ -83,6 +83,17 @@ def test_time_budget_ends_with_an_evaluation_and_export(tmp_path):
     assert '"step": 1,' in log[-1] and (tmp_path / "model" / "model.safetensors").exists()
 
 
+def test_a_run_cut_by_its_time_budget_still_anneals(tmp_path):
+    """The schedule ends at the budget when that comes before the last step: the final steps
+    run near the floor of the cosine, not at the rate of mid-schedule."""
+    train(ToyTask(), _config(tmp_path, epochs=100_000, eval_every=10_000, warmup_steps=1,
+                             checkpoint_every=10_000, max_minutes=0.02))
+    rates = [json.loads(line)["lr"] for line in
+             (tmp_path / "run" / "log.jsonl").read_text().splitlines() if '"lr"' in line]
+    assert len(rates) > 20 and rates[-1] < 0.1 * max(rates)
+    assert all(a >= b for a, b in zip(rates, rates[1:], strict=False))
+
+
 def test_fine_tuning_starts_from_an_exported_model(tmp_path):
     trained = ToyTask()
     best = train(trained, _config(tmp_path / "a", epochs=20))

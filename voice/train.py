@@ -90,10 +90,13 @@ def _world() -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
-def _schedule(step: int, total: int, warmup: int) -> float:
+def _schedule(step: int, total: int, warmup: int, spent: float = 0.0) -> float:
+    """Warm-up, then cosine decay to 5 % over the steps or over the time budget (spent: the
+    share of max_minutes used), whichever ends first: a run cut short by its budget still
+    anneals instead of stopping at a high learning rate."""
     if step < warmup:
         return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    progress = min(1.0, max((step - warmup) / max(1, total - warmup), spent))
     return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -201,7 +204,9 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
             for index, batch in enumerate(task.batches(state["epoch"], rank, world)):
                 if index < state["batch"]:
                     continue  # resuming inside an epoch: these were already trained on
-                lr = config.lr * _schedule(state["step"], total, config.warmup_steps)
+                spent = (time.monotonic() - started) / (config.max_minutes * 60) \
+                    if config.max_minutes else 0.0
+                lr = config.lr * _schedule(state["step"], total, config.warmup_steps, spent)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 loss, items = task.loss(wrapped, to_device(batch, device))
