@@ -116,6 +116,23 @@ def test_beam_search_of_one_is_greedy_search():
     assert beam_search(model, src, lengths, beam=1) == greedy(model, src, lengths)
 
 
+@pytest.mark.parametrize("copy", [False, True])
+def test_a_shortlist_limits_what_decoding_writes_and_the_whole_one_changes_nothing(copy):
+    sources = [[5, 6, 7, EOS], [8, 9, EOS], [10, 11, 12, 13, 14, EOS]]
+    targets = [[20, 21], [22, 23, 24], [25, 26, 27, 28]]
+    model, src, lengths, _ = _overfit(_tiny("gru", copy), sources, targets)
+    untrained = _tiny("gru", copy)  # arbitrary outputs over the whole vocabulary
+    for search in (greedy, lambda *a, **k: beam_search(*a, beam=3, **k)):
+        for m in (model, untrained):
+            everything = m.shortlist(torch.arange(m.config.vocab), src)
+            assert search(m, src, lengths, shortlist=everything) == search(m, src, lengths)
+        assert search(model, src, lengths, shortlist=model.shortlist(torch.arange(20, 29), src)) \
+            == targets
+        # without the tokens it learned to write, it writes only what the shortlist holds
+        out = search(model, src, lengths, shortlist=model.shortlist(torch.tensor([30, 31]), src))
+        assert any(out) and {t for row in out for t in row} <= {30, 31, EOS, *src.flatten().tolist()}
+
+
 def test_number_and_name_scores():
     assert numbers_kept(["Wait 5 minutes", "At 7:30"], ["Wait 5 minutes", "At 7:45"]) == 50.0
     names = ["light", "ceiling light", "kitchen"]

@@ -13,6 +13,7 @@ from voice.cli.common import (
     AsJson,
     ModelDir,
     RecogniserOption,
+    ShortlistOption,
     bench_app,
     report,
     require_manifests,
@@ -42,6 +43,7 @@ def bench_mt(
     manifest: Annotated[Path, typer.Option(help="Sentences to translate.")] = Path(
         "data/mt/dev.jsonl"),
     runs: Annotated[int, typer.Option(help="Repetitions; the median is reported.")] = 3,
+    shortlist: ShortlistOption = None,
     model_dir: ModelDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -50,7 +52,8 @@ def bench_mt(
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
-    report(run_bench(Translator.load(model_dir), manifest, runs), as_json)
+    report(run_bench(Translator.load(model_dir, shortlist), manifest, runs),
+           as_json)
 
 
 @bench_app.command("vad")

@@ -28,6 +28,9 @@ app.add_typer(bench_app, name="bench")
 
 
 ModelDir = Annotated[Path | None, typer.Option(help="Model folder (default: shipped).")]
+ShortlistOption = Annotated[int | None, typer.Option(
+    help="Translator output shortlist: the most frequent target tokens it may write beside "
+         "the input's own (0: the whole vocabulary; default: the shipped setting).")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON lines only.")]
 DecoderOption = Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam search with "
                                                      "the word LM.")]

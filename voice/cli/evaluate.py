@@ -14,6 +14,7 @@ from voice.cli.common import (
     Decoder,
     DecoderOption,
     ModelDir,
+    ShortlistOption,
     eval_app,
     log,
     report,
@@ -60,6 +61,7 @@ def eval_mt(
     baseline: Annotated[MtBaseline | None, typer.Option(
         help="Also score a baseline on the same sentences.")] = None,
     beam: Annotated[int, typer.Option(help="Beam size (1: greedy).")] = 5,
+    shortlist: ShortlistOption = None,
     as_json: AsJson = False,
     model_dir: ModelDir = None,
 ) -> None:
@@ -69,7 +71,8 @@ def eval_mt(
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
-    report(evaluate(Translator.load(model_dir), manifest, beam, baseline is not None), as_json)
+    translator = Translator.load(model_dir, shortlist)
+    report(evaluate(translator, manifest, beam, baseline is not None), as_json)
 
 
 class IntentBaseline(StrEnum):

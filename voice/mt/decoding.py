@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from voice.mt.model import Seq2Seq
+from voice.mt.model import Seq2Seq, Shortlist
 from voice.mt.tokenizer import BOS, EOS, PAD, UNK
 
 _NEVER = (PAD, BOS, UNK)
@@ -30,16 +30,22 @@ def _strip(rows: torch.Tensor) -> list[list[int]]:
     return out
 
 
+def _ids(step: torch.Tensor, shortlist: Shortlist | None) -> torch.Tensor:
+    """Token ids of chosen output columns (the same with the whole vocabulary)."""
+    return step if shortlist is None else shortlist.ids[step]
+
+
 @torch.no_grad()
-def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
+def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor,
+           shortlist: Shortlist | None = None) -> list[list[int]]:
     memory, key, source, state = model.encode(src, lengths)
     tokens = torch.full((src.size(0), 1), BOS, dtype=torch.long, device=src.device)
     done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
     for _ in range(_max_len(lengths)):
-        logits, state = model.decode(tokens[:, -1:], memory, key, source, state)
+        logits, state = model.decode(tokens[:, -1:], memory, key, source, state, shortlist)
         logits = logits[:, -1]
         logits[:, _NEVER] = -torch.inf
-        step = logits.argmax(-1).masked_fill(done, PAD)
+        step = _ids(logits.argmax(-1), shortlist).masked_fill(done, PAD)
         tokens = torch.cat([tokens, step[:, None]], 1)
         done |= step == EOS
         if done.all():
@@ -64,7 +70,7 @@ def _settled(scores: torch.Tensor, done: torch.Tensor, length: torch.Tensor, lim
 
 @torch.no_grad()
 def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 5,
-                alpha: float = 0.6) -> list[list[int]]:
+                alpha: float = 0.6, shortlist: Shortlist | None = None) -> list[list[int]]:
     """The best hypothesis per sentence by log-probability / ((5 + length) / 6) ** alpha.
 
     Finished hypotheses stay in the beam, extended by PAD at no cost, so each sentence keeps
@@ -82,7 +88,7 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     length = torch.zeros(batch * beam, device=device)
     limit = _max_len(lengths)
     for _ in range(limit):
-        logits, state = model.decode(tokens[:, -1:], memory, key, source, state)
+        logits, state = model.decode(tokens[:, -1:], memory, key, source, state, shortlist)
         logp = logits[:, -1].float().log_softmax(-1)
         logp[:, _NEVER] = -torch.inf
         logp[done] = -torch.inf
@@ -90,7 +96,7 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
         vocab = logp.size(-1)
         top, index = (scores.view(-1, 1) + logp).view(batch, -1).topk(beam, -1)
         rows = (torch.arange(batch, device=device)[:, None] * beam + index // vocab).view(-1)
-        step = (index % vocab).view(-1)
+        step = _ids((index % vocab).view(-1), shortlist)
         tokens = torch.cat([tokens.index_select(0, rows), step[:, None]], 1)
         state = _select(state, rows)
         length = length.index_select(0, rows) + (~done.index_select(0, rows)).float()

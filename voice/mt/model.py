@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from voice.mt.tokenizer import PAD
+from voice.mt.tokenizer import PAD, UNK
 
 
 @dataclass
@@ -59,6 +59,18 @@ class Encoder(nn.Module):
         return x, torch.cat([last[:, 0], x[:, 0, ahead.size(-1):]], -1)
 
 
+@dataclass
+class Shortlist:
+    """The output tokens one decoding may choose from: a batch's input tokens (all of them, so
+    that copying reaches every one), the frequent target tokens and the four specials, which
+    come first so that their columns are their ids. Scoring K columns instead of the whole
+    vocabulary is most of the saving of a decoding step."""
+
+    ids: torch.Tensor  # (K,) token ids, ascending
+    weight: torch.Tensor  # (dim, K): the tied output layer's columns for them
+    column: torch.Tensor  # (V,) token id -> its column (-1: not in the shortlist)
+
+
 class Seq2Seq(nn.Module):
     def __init__(self, c: MtModelConfig) -> None:
         super().__init__()
@@ -86,22 +98,33 @@ class Seq2Seq(nn.Module):
         state = (h0, torch.zeros_like(h0)) if self.config.cell == "lstm" else h0
         return memory, self.attend(memory), src, state
 
+    def shortlist(self, frequent: torch.Tensor, src: torch.Tensor) -> Shortlist:
+        """The Shortlist of a source batch (B, T) and the target tokens to allow beside it."""
+        specials = torch.arange(UNK + 1, device=src.device)
+        ids = torch.unique(torch.cat([specials, frequent.to(src.device), src.flatten()]))
+        column = torch.full((self.config.vocab,), -1, dtype=torch.long, device=src.device)
+        column[ids] = torch.arange(len(ids), device=src.device)
+        return Shortlist(ids, self.embed.weight.detach()[ids].t().contiguous(), column)
+
     def decode(self, tokens: torch.Tensor, memory: torch.Tensor, key: torch.Tensor,
-               src: torch.Tensor, state):
+               src: torch.Tensor, state, shortlist: Shortlist | None = None):
         """Scores (B, U, V) for target tokens (B, U), whose log-softmax is the next token's
-        log-probability (with copying, they are those log-probabilities), and the new state."""
+        log-probability (with copying, they are those log-probabilities), and the new state.
+        With a shortlist, scores (B, U, K) for its tokens only."""
         embedded = self.dropout(self.embed(tokens))
         out, state = self.decoder(embedded, state)
         scores = out @ key.transpose(1, 2)  # (B, U, T)
         weights = scores.masked_fill((src == PAD)[:, None, :], -1e4).softmax(-1)
         context = weights @ memory
         hidden = torch.tanh(self.combine(self.dropout(torch.cat([out, context], -1))))
-        logits = self._project(self.dropout(hidden))
+        hidden = self.dropout(hidden)
+        logits = self._project(hidden) if shortlist is None else hidden @ shortlist.weight
         if self.copy_gate is None:
             return logits, state
         generate = torch.sigmoid(self.copy_gate(torch.cat([out, context, embedded], -1)))
+        columns = src if shortlist is None else shortlist.column[src]
         copied = torch.zeros_like(logits).scatter_add_(
-            2, src[:, None, :].expand(-1, tokens.size(1), -1), weights)
+            2, columns[:, None, :].expand(-1, tokens.size(1), -1), weights)
         mixed = generate * logits.float().softmax(-1) + (1 - generate) * copied.float()
         return mixed.clamp(min=1e-9).log().to(logits.dtype), state
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
 from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
-from voice.mt.translator import TOKENIZER, Translator, source_row
+from voice.mt.translator import SHORTLIST, TOKENIZER, Translator, source_row
 from voice.train import TrainConfig, cut_batches
 
 
@@ -67,6 +68,21 @@ def drafts(texts: list[str], corpus: Path) -> list[str]:
     return [known[t] for t in texts]
 
 
+def frequent_targets(targets: list[list[int]]) -> list[int]:
+    """The token ids of the training targets, the most frequent first: the output shortlist
+    (translator.SHORTLIST) that decoding may write beside each input's own tokens."""
+    counts = Counter(token for target in targets for token in target)
+    return [token for token, _ in counts.most_common()]
+
+
+def write_shortlist(out: Path, tokenizer: Tokenizer, train: str) -> Path:
+    """The shortlist of a model's training pairs, written beside the model."""
+    targets = [mask_target(row["en"], mask(row["es"])[1]) for row in read_jsonl(train)]
+    path = out / SHORTLIST
+    write_atomically(path, json.dumps(frequent_targets(tokenizer.encode(targets))))
+    return path
+
+
 def _pad(rows: list[list[int]]) -> torch.Tensor:
     out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
     for i, row in enumerate(rows):
@@ -105,6 +121,7 @@ class MtTask:
             every = self.tokenizer.encode(drafts([s for c in columns for s in c], Path(d.train)))
             drafted = [every[k * len(rows):(k + 1) * len(rows)] for k in range(len(columns))]
         encoded_targets = self.tokenizer.encode(targets)
+        self.frequent = frequent_targets(encoded_targets)
         self.train: list[tuple[list[list[int]], list[int]]] = []
         bt = [self.tokenizer.piece_id(BT)]  # marks synthetic sources: the model can weigh them
         for i, row in enumerate(rows):
@@ -177,3 +194,4 @@ class MtTask:
         save_model(out, model, {"kind": "mt", "model": dataclasses.asdict(self.recipe.model),
                                 "dev": metrics, "recipe": dataclasses.asdict(self.recipe)})
         self.tokenizer.save(out / TOKENIZER)
+        write_atomically(out / SHORTLIST, json.dumps(self.frequent))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from voice.mt.placeholders import mask, unmask
 from voice.mt.tokenizer import EOS, PAD, Tokenizer
 
 TOKENIZER = "spm.model"
+SHORTLIST = "shortlist.json"  # target token ids, most frequent in training first
+SHORTLIST_SIZE = 0  # frequent target tokens a decoding may write beside the input's own (0: all)
 MAX_SOURCE = 200  # subword tokens per sentence; longer input is cut
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
@@ -53,17 +56,28 @@ def _finish(text: str) -> str:
 
 
 class Translator:
-    def __init__(self, model: Seq2Seq, tokenizer: Tokenizer) -> None:
+    def __init__(self, model: Seq2Seq, tokenizer: Tokenizer,
+                 frequent: list[int] | None = None) -> None:
+        """frequent: the target tokens that decoding may write beside the input's own (an
+        output shortlist); None scores the whole vocabulary at every step."""
         self.model = model
         self.tokenizer = tokenizer
+        self.frequent = None if frequent is None else torch.tensor(frequent, dtype=torch.long)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Translator:
+    def load(cls, path: str | Path | None = None, shortlist: int | None = None) -> Translator:
+        """The model in path (default: the shipped one); shortlist: how many of the most
+        frequent target tokens to allow (None: SHORTLIST_SIZE; 0, or a model without
+        shortlist.json: the whole vocabulary)."""
+        shortlist = SHORTLIST_SIZE if shortlist is None else shortlist
         path = Path(path or find_model("mt-es-en"))
         state, config = load_model(path)
         model = Seq2Seq(MtModelConfig(**config["model"]))
         model.load_state_dict(state)
-        return cls(model.eval(), Tokenizer.load(path / TOKENIZER))
+        frequent = None
+        if shortlist and (path / SHORTLIST).is_file():
+            frequent = json.loads((path / SHORTLIST).read_text())[:shortlist]
+        return cls(model.eval(), Tokenizer.load(path / TOKENIZER), frequent)
 
     def translate(self, texts: list[str], beam: int = 5, batch_size: int = 64) -> list[str]:
         """English for each Spanish text, in order; beam 1 is greedy search. Texts of several
@@ -88,8 +102,9 @@ class Translator:
             src, lengths = source_batch(self.tokenizer, [masked[i][0] for i in chunk],
                                         [drafts[i] for i in chunk] if drafts else None)
             src, lengths = src.to(device), lengths.to(device)
-            ids = greedy(self.model, src, lengths) if beam <= 1 else \
-                beam_search(self.model, src, lengths, beam)
+            shortlist = None if self.frequent is None else self.model.shortlist(self.frequent, src)
+            ids = greedy(self.model, src, lengths, shortlist) if beam <= 1 else \
+                beam_search(self.model, src, lengths, beam, shortlist=shortlist)
             for i, text in zip(chunk, self.tokenizer.decode(ids), strict=True):
                 out[i] = _finish(unmask(text, masked[i][1]))
         return out
