@@ -40,6 +40,7 @@ class TrainConfig:
     warmup_steps: int = 200
     epochs: int = 10
     max_minutes: float = 0.0  # stop after this much wall time (0: no limit)
+    anneal_by_time: bool = False  # the cosine ends at max_minutes if that comes first
     clip: float = 5.0
     ema: float = 0.0  # evaluate and export a moving average of the weights, this decay per step
     checkpoint_every: int = 100  # steps
@@ -91,9 +92,9 @@ def _world() -> tuple[int, int]:
 
 
 def _schedule(step: int, total: int, warmup: int, spent: float = 0.0) -> float:
-    """Warm-up, then cosine decay to 5 % over the steps or over the time budget (spent: the
-    share of max_minutes used), whichever ends first: a run cut short by its budget still
-    anneals instead of stopping at a high learning rate."""
+    """Warm-up, then cosine decay to 5 % over the steps, or over the time budget if that ends
+    first (spent: the share of max_minutes used, with anneal_by_time): a run cut short by its
+    budget then still anneals instead of stopping at a high learning rate."""
     if step < warmup:
         return (step + 1) / warmup
     progress = min(1.0, max((step - warmup) / max(1, total - warmup), spent))
@@ -205,7 +206,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                 if index < state["batch"]:
                     continue  # resuming inside an epoch: these were already trained on
                 spent = (time.monotonic() - started) / (config.max_minutes * 60) \
-                    if config.max_minutes else 0.0
+                    if config.max_minutes and config.anneal_by_time else 0.0
                 lr = config.lr * _schedule(state["step"], total, config.warmup_steps, spent)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
