@@ -64,7 +64,7 @@ class Shortlist:
     """The output tokens one decoding may choose from: a batch's input tokens (all of them, so
     that copying reaches every one), the frequent target tokens and the four specials, which
     come first so that their columns are their ids. Scoring K columns instead of the whole
-    vocabulary is most of the saving of a decoding step."""
+    vocabulary saves a part of each decoding step (docs/experiments/mt.md, "Speed")."""
 
     ids: torch.Tensor  # (K,) token ids, ascending
     weight: torch.Tensor  # (dim, K): the tied output layer's columns for them
