@@ -1,4 +1,4 @@
-"""`voice train asr|lm|mt|shortlist|intent|wake`: one trainer, a TOML recipe per model."""
+"""`voice train asr|lm|mt|intent|wake`: one trainer, a TOML recipe per model."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from voice.errors import VoiceError
 class Trainable(StrEnum):
     asr = "asr"
     lm = "lm"
-    shortlist = "shortlist"
     mt = "mt"
     intent = "intent"
     wake = "wake"
@@ -36,8 +35,7 @@ def train(
              "(for experiments that must not replace a shipped model).")] = None,
 ) -> None:
     """Train a model from its recipe; the best dev checkpoint is exported to the recipe's
-    export_dir. `lm` trains the recogniser's word language model (same recipe); `shortlist`
-    writes a translator's output shortlist (training does too) beside its exported model.
+    export_dir. `lm` trains the recogniser's word language model (same recipe).
     Several processes: `torchrun --nproc-per-node N -m voice train ...`."""
     import torch
 
@@ -45,8 +43,7 @@ def train(
     from voice.tasks import TASKS
     from voice.train import train as run_training
 
-    # lm: the asr recipe's [lm]; shortlist: the mt recipe's training targets
-    entry = TASKS[{Trainable.lm: "asr", Trainable.shortlist: "mt"}.get(model, model.value)]
+    entry = TASKS["asr" if model is Trainable.lm else model.value]  # lm: the asr recipe's [lm]
     recipe_class, task_class = entry.classes()
     config = load_recipe(recipe, recipe_class)
     if minutes is not None:
@@ -55,9 +52,6 @@ def train(
         config.train.run_dir, config.train.export_dir = str(run_dir), str(run_dir / "model")
     if model is Trainable.lm:
         _train_lm(config)
-        return
-    if model is Trainable.shortlist:
-        _write_shortlist(config)
         return
     try:
         manifests = config.manifests()
@@ -68,21 +62,6 @@ def train(
     best = run_training(task_class(config, resume), config.train, resume=resume)
     if best:
         print(json.dumps({"model": model.value, "export": config.train.export_dir, **best}))
-
-
-def _write_shortlist(config) -> None:
-    """The output shortlist of an exported translator, from its recipe's training pairs."""
-    from voice.mt.task import write_shortlist
-    from voice.mt.tokenizer import Tokenizer
-    from voice.mt.translator import TOKENIZER
-
-    out = Path(config.train.export_dir)
-    if not (out / TOKENIZER).is_file():
-        raise VoiceError(f"{out}: no exported translator (no {TOKENIZER}); train it first")
-    require_manifests([config.data.train], "mt")
-    print(json.dumps({"model": "shortlist",
-                      "export": str(write_shortlist(out, Tokenizer.load(out / TOKENIZER),
-                                                    config.data.train))}))
 
 
 def _train_lm(config) -> None:

@@ -75,14 +75,6 @@ def frequent_targets(targets: list[list[int]]) -> list[int]:
     return [token for token, _ in counts.most_common()]
 
 
-def write_shortlist(out: Path, tokenizer: Tokenizer, train: str) -> Path:
-    """The shortlist of a model's training pairs, written beside the model."""
-    targets = [mask_target(row["en"], mask(row["es"])[1]) for row in read_jsonl(train)]
-    path = out / SHORTLIST
-    write_atomically(path, json.dumps(frequent_targets(tokenizer.encode(targets))))
-    return path
-
-
 def _pad(rows: list[list[int]]) -> torch.Tensor:
     out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
     for i, row in enumerate(rows):
