@@ -6,7 +6,8 @@ import torch.nn.functional as F
 
 from tests.conftest import needs
 from voice.mt.apertium import apertium
-from voice.mt.decoding import beam_search, greedy
+from voice.mt.consensus import char_ngrams, chrf, consensus, weights
+from voice.mt.decoding import beam_search, greedy, n_best
 from voice.mt.model import MtModelConfig, Seq2Seq, reverse_padded
 from voice.mt.placeholders import mask, mask_target, recogniser_style, unmask
 from voice.mt.scoring import names_kept, numbers_kept
@@ -114,6 +115,39 @@ def test_beam_search_of_one_is_greedy_search():
     src = _pad([[5, 6, 7, EOS], [8, 9, 10, 11, 12, EOS], [13, EOS]])
     lengths = torch.tensor([4, 6, 2])
     assert beam_search(model, src, lengths, beam=1) == greedy(model, src, lengths)
+
+
+def test_n_best_ranks_the_beam_and_its_first_is_beam_searchs_answer():
+    model = _tiny()
+    src = _pad([[5, 6, 7, EOS], [8, 9, 10, 11, 12, EOS], [13, EOS]])
+    lengths = torch.tensor([4, 6, 2])
+    ranked = n_best(model, src, lengths, beam=4)
+    assert [hyps[0][0] for hyps in ranked] == beam_search(model, src, lengths, beam=4)
+    for hyps in ranked:
+        scores = [score for _, score in hyps]
+        assert 1 <= len(hyps) <= 4 and scores == sorted(scores, reverse=True)
+
+
+def test_sentence_chrf_is_sacrebleus():
+    from sacrebleu.metrics import CHRF
+
+    pairs = [("Turn on the kitchen light.", "Switch on the light in the kitchen"),
+             ("Press 1 to send it.", "Press one to send the message"), ("a", "b"), ("", "x")]
+    for hyp, ref in pairs:
+        assert chrf(char_ngrams(hyp), char_ngrams(ref)) == pytest.approx(
+            CHRF().sentence_score(hyp, [ref]).score)
+
+
+def test_consensus_picks_what_the_weighted_candidates_agree_on():
+    candidates = ["Turn on the light.", "Turn on the lights.", "Turn on the lights.",
+                  "Switch the lamp off."]
+    # the most probable alone loses to the reading that two others share
+    assert consensus(candidates, [0.35, 0.25, 0.25, 0.15]) == 1
+    assert consensus(candidates, [0.7, 0.1, 0.1, 0.1]) == 0
+    assert consensus(candidates, [0.1, 0.05, 0.05, 0.8]) == 3  # the outlier when it weighs most
+    shares = weights([-0.1, -0.1, -2.0], draft_weight=0.3)
+    assert shares[-1] == 0.3 and sum(shares) == pytest.approx(1.0)
+    assert shares[0] == shares[1] > shares[2]
 
 
 @pytest.mark.parametrize("copy", [False, True])
@@ -250,3 +284,18 @@ def test_more_numbers_than_placeholders_stay_as_written():
     masked, values = mask(text)
     assert values == [str(n) for n in range(100, 110)]
     assert masked.endswith("<n9> 110 111")
+
+
+@needs("apertium", "apertium-eng-spa")
+def test_the_translator_chooses_between_its_beam_and_apertiums_draft():
+    from voice.mt.translator import Translator
+
+    sources = ["en este momento nadie está libre para responder a su llamada",
+               "la luz de la cocina está apagada", "pulse 2 para escuchar el mensaje"]
+    drafts = [unmask(d, mask(s)[1]) for s, d in zip(
+        sources, apertium([mask(s)[0] for s in sources]), strict=True)]
+    only_draft = Translator.load(draft_weight=1.0).translate(sources)
+    assert [t.lower() for t in only_draft] == [d.lower() for d in drafts]
+    # greedy search has no alternatives to weigh: the draft's weight changes nothing
+    assert Translator.load(draft_weight=1.0).translate(sources, beam=1) == \
+        Translator.load(draft_weight=0.0).translate(sources, beam=1)

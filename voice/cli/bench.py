@@ -11,6 +11,7 @@ import typer
 from voice.choices import Vad
 from voice.cli.common import (
     AsJson,
+    DraftWeightOption,
     ModelDir,
     RecogniserOption,
     ShortlistOption,
@@ -44,6 +45,7 @@ def bench_mt(
         "data/mt/dev.jsonl"),
     runs: Annotated[int, typer.Option(help="Repetitions; the median is reported.")] = 3,
     shortlist: ShortlistOption = None,
+    draft_weight: DraftWeightOption = None,
     model_dir: ModelDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -52,7 +54,7 @@ def bench_mt(
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
-    report(run_bench(Translator.load(model_dir, shortlist), manifest, runs),
+    report(run_bench(Translator.load(model_dir, shortlist, draft_weight), manifest, runs),
            as_json)
 
 

@@ -31,6 +31,10 @@ ModelDir = Annotated[Path | None, typer.Option(help="Model folder (default: ship
 ShortlistOption = Annotated[int | None, typer.Option(
     help="Translator output shortlist: the most frequent target tokens it may write beside "
          "the input's own (0: the whole vocabulary; default: the shipped setting).")]
+DraftWeightOption = Annotated[float | None, typer.Option(
+    help="Translator, beam search: Apertium's draft's weight in choosing the output among the "
+         "beam's hypotheses and the draft (0: the beam's most probable hypothesis; default: "
+         "the shipped setting).")]
 AsJson = Annotated[bool, typer.Option("--json", help="JSON lines only.")]
 DecoderOption = Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam search with "
                                                      "the word LM.")]

@@ -13,6 +13,7 @@ from voice.cli.common import (
     AsJson,
     Decoder,
     DecoderOption,
+    DraftWeightOption,
     ModelDir,
     ShortlistOption,
     eval_app,
@@ -62,6 +63,7 @@ def eval_mt(
         help="Also score a baseline on the same sentences.")] = None,
     beam: Annotated[int, typer.Option(help="Beam size (1: greedy).")] = 5,
     shortlist: ShortlistOption = None,
+    draft_weight: DraftWeightOption = None,
     as_json: AsJson = False,
     model_dir: ModelDir = None,
 ) -> None:
@@ -71,7 +73,7 @@ def eval_mt(
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
-    translator = Translator.load(model_dir, shortlist)
+    translator = Translator.load(model_dir, shortlist, draft_weight)
     report(evaluate(translator, manifest, beam, baseline is not None), as_json)
 
 
@@ -143,6 +145,7 @@ def eval_e2e(
              "Whisper base's own speech -> English translation of the same recordings (the "
              "optional `eval` extra). Default: apertium.")] = None,
     beam: Annotated[int, typer.Option(help="Translation beam size.")] = 5,
+    draft_weight: DraftWeightOption = None,
     decoder: DecoderOption = Decoder.beam,
     threads: Threads = None,
     as_json: AsJson = False,
@@ -159,8 +162,10 @@ def eval_e2e(
     other = whisper(threads, E2eBaseline.whisper in baselines)
     recognizer = Recognizer.load(None, decoder.value, profile=None)  # as shipped
 
+    translator = Translator.load(mt_model_dir, draft_weight=draft_weight)
+
     def rows() -> Iterator[dict]:
-        for row in evaluate_e2e(recognizer, Translator.load(mt_model_dir), manifest, beam,
+        for row in evaluate_e2e(recognizer, translator, manifest, beam,
                                 E2eBaseline.apertium in baselines):
             yield {**row, "recogniser_decoder": decoder.value}
         if other is not None:

@@ -71,7 +71,31 @@ def _settled(scores: torch.Tensor, done: torch.Tensor, length: torch.Tensor, lim
 @torch.no_grad()
 def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 5,
                 alpha: float = 0.6, shortlist: Shortlist | None = None) -> list[list[int]]:
-    """The best hypothesis per sentence by log-probability / ((5 + length) / 6) ** alpha.
+    """The best hypothesis per sentence by log-probability / ((5 + length) / 6) ** alpha."""
+    tokens, normalised = beam_hypotheses(model, src, lengths, beam, alpha, shortlist)
+    best = torch.arange(src.size(0), device=src.device) * beam + normalised.argmax(-1)
+    return _strip(tokens.index_select(0, best))
+
+
+def n_best(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 5,
+           alpha: float = 0.6, shortlist: Shortlist | None = None
+           ) -> list[list[tuple[list[int], float]]]:
+    """Each sentence's beam rows that can win (finished ones, or the open ones where none
+    finished) with their normalised scores, best first."""
+    tokens, normalised = beam_hypotheses(model, src, lengths, beam, alpha, shortlist)
+    rows = _strip(tokens)
+    out = []
+    for i, scores in enumerate(normalised.tolist()):
+        ranked = sorted((s, j) for j, s in enumerate(scores) if s > -torch.inf)
+        out.append([(rows[i * beam + j], s) for s, j in reversed(ranked)])
+    return out
+
+
+def beam_hypotheses(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int,
+                    alpha: float, shortlist: Shortlist | None
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Beam search: every row's tokens (batch * beam, steps) and normalised score (batch,
+    beam), -inf for a cut-off row of a sentence where another row finished.
 
     Finished hypotheses stay in the beam, extended by PAD at no cost, so each sentence keeps
     exactly `beam` live rows and the whole batch moves in step. The search ends early once no
@@ -107,6 +131,4 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: 
     finished = done.view(batch, beam)
     normalised = scores / _penalty(length.view(batch, beam), alpha)
     # an open row is a cut-off sentence: it wins only where nothing finished
-    normalised = normalised.masked_fill(~finished & finished.any(-1, keepdim=True), -torch.inf)
-    best = torch.arange(batch, device=device) * beam + normalised.argmax(-1)
-    return _strip(tokens.index_select(0, best))
+    return tokens, normalised.masked_fill(~finished & finished.any(-1, keepdim=True), -torch.inf)

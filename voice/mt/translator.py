@@ -12,7 +12,8 @@ import torch
 from voice.checkpoint import load_model
 from voice.models import find_model
 from voice.mt.apertium import apertium
-from voice.mt.decoding import beam_search, greedy
+from voice.mt.consensus import consensus, weights
+from voice.mt.decoding import beam_search, greedy, n_best
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, unmask
 from voice.mt.tokenizer import EOS, PAD, Tokenizer
@@ -20,6 +21,7 @@ from voice.mt.tokenizer import EOS, PAD, Tokenizer
 TOKENIZER = "spm.model"
 SHORTLIST = "shortlist.json"  # target token ids, most frequent in training first
 SHORTLIST_SIZE = 0  # frequent target tokens a decoding may write beside the input's own (0: all)
+DRAFT_WEIGHT = 0.3  # Apertium's draft's share in choosing among beam outputs (0: beam's best)
 MAX_SOURCE = 200  # subword tokens per sentence; longer input is cut
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
@@ -57,19 +59,25 @@ def _finish(text: str) -> str:
 
 class Translator:
     def __init__(self, model: Seq2Seq, tokenizer: Tokenizer,
-                 frequent: list[int] | None = None) -> None:
+                 frequent: list[int] | None = None, draft_weight: float = DRAFT_WEIGHT) -> None:
         """frequent: the target tokens that decoding may write beside the input's own (an
-        output shortlist); None scores the whole vocabulary at every step."""
+        output shortlist); None scores the whole vocabulary at every step. draft_weight: with
+        beam search and a post-editing model, the output is the consensus (voice.mt.consensus)
+        of the beam's hypotheses and Apertium's draft, the draft weighing this much; 0 keeps
+        the beam's most probable hypothesis."""
         self.model = model
         self.tokenizer = tokenizer
         self.frequent = None if frequent is None else torch.tensor(frequent, dtype=torch.long)
+        self.draft_weight = draft_weight if model.config.draft else 0.0
 
     @classmethod
-    def load(cls, path: str | Path | None = None, shortlist: int | None = None) -> Translator:
+    def load(cls, path: str | Path | None = None, shortlist: int | None = None,
+             draft_weight: float | None = None) -> Translator:
         """The model in path (default: the shipped one); shortlist: how many of the most
         frequent target tokens to allow (None: SHORTLIST_SIZE; 0, or a model without
-        shortlist.json: the whole vocabulary)."""
+        shortlist.json: the whole vocabulary); draft_weight: None is DRAFT_WEIGHT."""
         shortlist = SHORTLIST_SIZE if shortlist is None else shortlist
+        draft_weight = DRAFT_WEIGHT if draft_weight is None else draft_weight
         path = Path(path or find_model("mt-es-en"))
         state, config = load_model(path)
         model = Seq2Seq(MtModelConfig(**config["model"]))
@@ -77,7 +85,7 @@ class Translator:
         frequent = None
         if shortlist and (path / SHORTLIST).is_file():
             frequent = json.loads((path / SHORTLIST).read_text())[:shortlist]
-        return cls(model.eval(), Tokenizer.load(path / TOKENIZER), frequent)
+        return cls(model.eval(), Tokenizer.load(path / TOKENIZER), frequent, draft_weight)
 
     def translate(self, texts: list[str], beam: int = 5, batch_size: int = 64) -> list[str]:
         """English for each Spanish text, in order; beam 1 is greedy search. Texts of several
@@ -103,8 +111,21 @@ class Translator:
                                         [drafts[i] for i in chunk] if drafts else None)
             src, lengths = src.to(device), lengths.to(device)
             shortlist = None if self.frequent is None else self.model.shortlist(self.frequent, src)
+            if beam > 1 and self.draft_weight > 0:
+                for i, hypotheses in zip(chunk, n_best(self.model, src, lengths, beam,
+                                                       shortlist=shortlist), strict=True):
+                    out[i] = self._consensus(hypotheses, drafts[i], masked[i][1])
+                continue
             ids = greedy(self.model, src, lengths, shortlist) if beam <= 1 else \
                 beam_search(self.model, src, lengths, beam, shortlist=shortlist)
             for i, text in zip(chunk, self.tokenizer.decode(ids), strict=True):
                 out[i] = _finish(unmask(text, masked[i][1]))
         return out
+
+    def _consensus(self, hypotheses: list[tuple[list[int], float]], draft: str,
+                   values: list[str]) -> str:
+        """The beam hypothesis or the draft that agrees most with all of them (consensus)."""
+        texts = self.tokenizer.decode([ids for ids, _ in hypotheses])
+        candidates = [_finish(unmask(t, values)) for t in [*texts, draft]]
+        shares = weights([score for _, score in hypotheses], self.draft_weight)
+        return candidates[consensus(candidates, shares)]
