@@ -252,6 +252,7 @@ export_dir = "{tmp_path}/model"
     runner = CliRunner()
     trained = runner.invoke(app, ["train", "mt", "--recipe", str(recipe)])
     assert trained.exit_code == 0, trained.output
+    assert (tmp_path / "model" / "accents.json.gz").is_file()  # the translator reads it
     model = str(tmp_path / "model")
     out = runner.invoke(app, ["translate-text", "el coche rojo tiene 15 años",
                               "--model-dir", model])
@@ -296,6 +297,9 @@ def test_the_translator_chooses_between_its_beam_and_apertiums_draft():
         sources, apertium([mask(s)[0] for s in sources]), strict=True)]
     only_draft = Translator.load(draft_weight=1.0).translate(sources)
     assert [t.lower() for t in only_draft] == [d.lower() for d in drafts]
+    # a sentence written without accents gets them back before Apertium drafts it
+    unaccented = Translator.load(draft_weight=1.0).translate(["deje su mensaje despues del tono"])
+    assert "after" in unaccented[0].lower() and "despues" not in unaccented[0].lower()
     # greedy search has no alternatives to weigh: the draft's weight changes nothing
     assert Translator.load(draft_weight=1.0).translate(sources, beam=1) == \
         Translator.load(draft_weight=0.0).translate(sources, beam=1)

@@ -1,6 +1,13 @@
 import pytest
 
-from voice.text import CharVocab, fold_accents, normalize_es, spell_numbers
+from voice.text import (
+    CharVocab,
+    fold_accents,
+    lacks_accents,
+    normalize_es,
+    restore_accents,
+    spell_numbers,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,3 +46,12 @@ def test_vocab_round_trip_and_unknown_characters():
     assert CharVocab.BLANK not in ids
     assert vocab.decode(ids) == "señor pingüino"
     assert vocab.decode(vocab.encode("α β γ ok")) == "ok"
+
+
+def test_accents_come_back_where_the_lexicon_is_sure_and_case_is_kept():
+    lexicon = {"despues": "después", "telefono": "teléfono", "mas": "más"}
+    assert restore_accents("Despues, llame al TELEFONO mas tarde", lexicon) == \
+        "Después, llame al TELÉFONO más tarde"
+    assert restore_accents("el perro come", lexicon) == "el perro come"
+    assert lacks_accents("por favor deje su mensaje despues del tono")
+    assert not lacks_accents("deje su mensaje después del tono")

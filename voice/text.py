@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from num2words import num2words
 
@@ -31,6 +31,31 @@ def fold_accents(text: str, keep_enye: bool = False) -> str:
         return "ñ".join(fold_accents(part) for part in text.split("ñ"))
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+_WORD = re.compile(r"\w+")
+_ACCENTED = re.compile(r"[áéíóúÁÉÍÓÚ]")
+
+
+def restore_accents(text: str, lexicon: Mapping[str, str]) -> str:
+    """Words the lexicon knows ("despues") in their accented spelling ("después"), keeping
+    an initial capital or all capitals; everything else as written."""
+    def restore(match: re.Match) -> str:
+        word = match.group()
+        accented = lexicon.get(word.lower())
+        if accented is None:
+            return word
+        if word.isupper() and len(word) > 1:
+            return accented.upper()
+        return accented[:1].upper() + accented[1:] if word[:1].isupper() else accented
+
+    return _WORD.sub(restore, text)
+
+
+def lacks_accents(text: str) -> bool:
+    """True for text without a single accented vowel: typed without them, or recogniser-style
+    (a writer who uses accents anywhere is trusted to use them everywhere)."""
+    return _ACCENTED.search(text) is None
 
 
 def _strip_foreign_marks(text: str) -> str:

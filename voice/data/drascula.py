@@ -22,8 +22,10 @@ import numpy as np
 import soxr
 
 from voice.audio import SAMPLE_RATE
+from voice.data.accents import accent_lexicon
 from voice.errors import VoiceInputError
 from voice.system import require_file
+from voice.text import restore_accents
 
 ROOT = Path("/usr/share/scummvm/drascula")
 TABLES = ROOT / "en" / "drascula.dat"
@@ -121,33 +123,11 @@ def read_clip(path: Path) -> np.ndarray:
     return soxr.resample(audio, RATE, SAMPLE_RATE, quality="HQ").astype(np.float32)
 
 
-@cache
-def _accent_lexicon(threshold: float = 0.8) -> dict[str, str]:
-    """Unaccented form -> accented spelling, where that spelling has >= threshold of the
-    frequency of every spelling with the same letters (más over mas; esta/está stay)."""
-    import wordfreq
-
-    from voice.text import fold_accents
-
-    spellings: dict[str, dict[str, float]] = {}
-    for word, frequency in wordfreq.get_frequency_dict("es").items():
-        if frequency >= 1e-8 and word.isalpha() and _LETTERS.search(word):
-            spellings.setdefault(fold_accents(word, keep_enye=True), {})[word] = frequency
-    lexicon = {}
-    for plain, forms in spellings.items():
-        best = max(forms, key=forms.get)
-        if best != plain and forms[best] >= threshold * sum(forms.values()):
-            lexicon[plain] = best
-    return lexicon
-
-
 def spanish_text(raw: str) -> str:
     """Game text -> a transcript: lowercase, annotations like (PITIDO) dropped, the 'º' the game
     uses for a space made one, accents restored where the lexicon is sure."""
     text = _ANNOTATION.sub(" ", raw.replace("º", " ")).lower()
-    lexicon = _accent_lexicon()
-    words = re.split(r"(\W+)", text)
-    return " ".join("".join(lexicon.get(w, w) for w in words).split())
+    return " ".join(restore_accents(text, accent_lexicon()).split())
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import random
 from collections import Counter
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from voice.checkpoint import save_model
+from voice.data.accents import accent_lexicon
 from voice.data.manifest import read_jsonl
 from voice.files import write_atomically
 from voice.mt.apertium import apertium
@@ -21,7 +23,7 @@ from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
 from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
-from voice.mt.translator import SHORTLIST, TOKENIZER, Translator, source_row
+from voice.mt.translator import ACCENTS, SHORTLIST, TOKENIZER, Translator, source_row
 from voice.train import TrainConfig, cut_batches
 
 
@@ -187,3 +189,5 @@ class MtTask:
                                 "dev": metrics, "recipe": dataclasses.asdict(self.recipe)})
         self.tokenizer.save(out / TOKENIZER)
         write_atomically(out / SHORTLIST, json.dumps(self.frequent))
+        write_atomically(out / ACCENTS, gzip.compress(json.dumps(
+            accent_lexicon(), ensure_ascii=False).encode(), mtime=0))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -17,8 +18,10 @@ from voice.mt.decoding import beam_search, greedy, n_best
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, unmask
 from voice.mt.tokenizer import EOS, PAD, Tokenizer
+from voice.text import lacks_accents, restore_accents
 
 TOKENIZER = "spm.model"
+ACCENTS = "accents.json.gz"  # unaccented word -> its sure accented spelling (voice.data.accents)
 SHORTLIST = "shortlist.json"  # target token ids, most frequent in training first
 SHORTLIST_SIZE = 0  # frequent target tokens a decoding may write beside the input's own (0: all)
 DRAFT_WEIGHT = 0.3  # Apertium's draft's share in choosing among beam outputs (0: beam's best)
@@ -59,16 +62,19 @@ def _finish(text: str) -> str:
 
 class Translator:
     def __init__(self, model: Seq2Seq, tokenizer: Tokenizer,
-                 frequent: list[int] | None = None, draft_weight: float = DRAFT_WEIGHT) -> None:
+                 frequent: list[int] | None = None, draft_weight: float = DRAFT_WEIGHT,
+                 accents: Mapping[str, str] | None = None) -> None:
         """frequent: the target tokens that decoding may write beside the input's own (an
         output shortlist); None scores the whole vocabulary at every step. draft_weight: with
         beam search and a post-editing model, the output is the consensus (voice.mt.consensus)
         of the beam's hypotheses and Apertium's draft, the draft weighing this much; 0 keeps
-        the beam's most probable hypothesis."""
+        the beam's most probable hypothesis. accents: restored in a sentence written without
+        any (recogniser output, hurried typing) before the draft and the model read it."""
         self.model = model
         self.tokenizer = tokenizer
         self.frequent = None if frequent is None else torch.tensor(frequent, dtype=torch.long)
         self.draft_weight = draft_weight if model.config.draft else 0.0
+        self.accents = accents
 
     @classmethod
     def load(cls, path: str | Path | None = None, shortlist: int | None = None,
@@ -85,7 +91,11 @@ class Translator:
         frequent = None
         if shortlist and (path / SHORTLIST).is_file():
             frequent = json.loads((path / SHORTLIST).read_text())[:shortlist]
-        return cls(model.eval(), Tokenizer.load(path / TOKENIZER), frequent, draft_weight)
+        accents = None
+        if (path / ACCENTS).is_file():
+            accents = json.loads(gzip.decompress((path / ACCENTS).read_bytes()))
+        return cls(model.eval(), Tokenizer.load(path / TOKENIZER), frequent, draft_weight,
+                   accents)
 
     def translate(self, texts: list[str], beam: int = 5, batch_size: int = 64) -> list[str]:
         """English for each Spanish text, in order; beam 1 is greedy search. Texts of several
@@ -97,7 +107,7 @@ class Translator:
     @torch.no_grad()
     def _translate(self, texts: list[str], beam: int, batch_size: int) -> list[str]:
         self.model.eval()
-        masked = [mask(text) for text in texts]
+        masked = [mask(self._with_accents(text)) for text in texts]
         order = sorted(range(len(texts)), key=lambda i: len(masked[i][0]))
         out = [""] * len(texts)
         todo = [i for i in order if masked[i][0].strip()]
@@ -121,6 +131,11 @@ class Translator:
             for i, text in zip(chunk, self.tokenizer.decode(ids), strict=True):
                 out[i] = _finish(unmask(text, masked[i][1]))
         return out
+
+    def _with_accents(self, text: str) -> str:
+        if self.accents is None or not lacks_accents(text):
+            return text
+        return restore_accents(text, self.accents)
 
     def _consensus(self, hypotheses: list[tuple[list[int], float]], draft: str,
                    values: list[str]) -> str:
