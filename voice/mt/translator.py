@@ -25,6 +25,9 @@ ACCENTS = "accents.json.gz"  # unaccented word -> its sure accented spelling (vo
 SHORTLIST = "shortlist.json"  # target token ids, most frequent in training first
 SHORTLIST_SIZE = 0  # frequent target tokens a decoding may write beside the input's own (0: all)
 DRAFT_WEIGHT = 0.3  # Apertium's draft's share in choosing among beam outputs (0: beam's best)
+# Where the network is unsure (its best hypothesis's normalised log-probability is below
+# UNSURE_SCORE: a fifth of the dev sentences with the shipped weights), the draft weighs more.
+UNSURE_SCORE, UNSURE_EXTRA = -5.2, 0.1
 MAX_SOURCE = 200  # subword tokens per sentence; longer input is cut
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
@@ -142,5 +145,7 @@ class Translator:
         """The beam hypothesis or the draft that agrees most with all of them (consensus)."""
         texts = self.tokenizer.decode([ids for ids, _ in hypotheses])
         candidates = [_finish(unmask(t, values)) for t in [*texts, draft]]
-        shares = weights([score for _, score in hypotheses], self.draft_weight)
+        scores = [score for _, score in hypotheses]
+        unsure = UNSURE_EXTRA if scores[0] < UNSURE_SCORE else 0.0
+        shares = weights(scores, min(1.0, self.draft_weight + unsure))
         return candidates[consensus(candidates, shares)]
