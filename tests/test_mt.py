@@ -150,6 +150,14 @@ def test_consensus_picks_what_the_weighted_candidates_agree_on():
     assert shares[0] == shares[1] > shares[2]
 
 
+def test_the_draft_weighs_more_where_the_network_is_unsure():
+    from voice.mt.translator import UNSURE_EXTRA, UNSURE_SCORE, draft_share
+
+    assert draft_share(UNSURE_SCORE + 1, 0.3) == 0.3
+    assert draft_share(UNSURE_SCORE - 1, 0.3) == pytest.approx(0.3 + UNSURE_EXTRA)
+    assert draft_share(UNSURE_SCORE - 1, 1.0) == 1.0
+
+
 @pytest.mark.parametrize("copy", [False, True])
 def test_a_shortlist_limits_what_decoding_writes_and_the_whole_one_changes_nothing(copy):
     sources = [[5, 6, 7, EOS], [8, 9, EOS], [10, 11, 12, 13, 14, EOS]]

@@ -59,6 +59,12 @@ def source_batch(tokenizer: Tokenizer, masked: list[str],
     return src, lengths
 
 
+def draft_share(best_score: float, draft_weight: float) -> float:
+    """The draft's weight in the consensus for a sentence whose best hypothesis has this
+    normalised log-probability: UNSURE_EXTRA more where the network is unsure."""
+    return min(1.0, draft_weight + (UNSURE_EXTRA if best_score < UNSURE_SCORE else 0.0))
+
+
 def _finish(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -125,14 +131,16 @@ class Translator:
             src, lengths = src.to(device), lengths.to(device)
             shortlist = None if self.frequent is None else self.model.shortlist(self.frequent, src)
             if beam > 1 and self.draft_weight > 0:
-                for i, hypotheses in zip(chunk, n_best(self.model, src, lengths, beam,
-                                                       shortlist=shortlist), strict=True):
-                    out[i] = self._consensus(hypotheses, drafts[i], masked[i][1])
-                continue
-            ids = greedy(self.model, src, lengths, shortlist) if beam <= 1 else \
-                beam_search(self.model, src, lengths, beam, shortlist=shortlist)
-            for i, text in zip(chunk, self.tokenizer.decode(ids), strict=True):
-                out[i] = _finish(unmask(text, masked[i][1]))
+                ranked = n_best(self.model, src, lengths, beam, shortlist=shortlist)
+                english = [self._consensus(hypotheses, drafts[i], masked[i][1])
+                           for i, hypotheses in zip(chunk, ranked, strict=True)]
+            else:
+                ids = greedy(self.model, src, lengths, shortlist) if beam <= 1 else \
+                    beam_search(self.model, src, lengths, beam, shortlist=shortlist)
+                english = [_finish(unmask(text, masked[i][1]))
+                           for i, text in zip(chunk, self.tokenizer.decode(ids), strict=True)]
+            for i, text in zip(chunk, english, strict=True):
+                out[i] = text
         return out
 
     def _with_accents(self, text: str) -> str:
@@ -146,6 +154,5 @@ class Translator:
         texts = self.tokenizer.decode([ids for ids, _ in hypotheses])
         candidates = [_finish(unmask(t, values)) for t in [*texts, draft]]
         scores = [score for _, score in hypotheses]
-        unsure = UNSURE_EXTRA if scores[0] < UNSURE_SCORE else 0.0
-        shares = weights(scores, min(1.0, self.draft_weight + unsure))
+        shares = weights(scores, draft_share(scores[0], self.draft_weight))
         return candidates[consensus(candidates, shares)]
