@@ -29,6 +29,12 @@ def test_missing_model_is_one_line_not_a_traceback(tmp_path):
     assert len(lines) == 1 and "no model yet" in lines[0] and "voice train asr" in lines[0]
 
 
+def test_a_draft_weight_outside_0_to_1_is_refused_before_anything_loads():
+    result = run("eval", "mt", "--draft-weight", "1.5")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--draft-weight" in result.stderr
+
+
 def test_data_build_intent_writes_manifests(tmp_path):
     result = run("data", "build", "intent", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr

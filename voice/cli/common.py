@@ -32,6 +32,7 @@ ShortlistOption = Annotated[int | None, typer.Option(
     help="Translator output shortlist: the most frequent target tokens it may write beside "
          "the input's own (0: the whole vocabulary; default: the shipped setting).")]
 DraftWeightOption = Annotated[float | None, typer.Option(
+    min=0.0, max=1.0,
     help="Translator, beam search: Apertium's draft's weight in choosing the output among the "
          "beam's hypotheses and the draft (0: the beam's most probable hypothesis; default: "
          "the shipped setting).")]
