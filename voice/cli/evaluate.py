@@ -161,7 +161,6 @@ def eval_e2e(
     require_manifests([manifest], "asr")
     other = whisper(threads, E2eBaseline.whisper in baselines)
     recognizer = Recognizer.load(None, decoder.value, profile=None)  # as shipped
-
     translator = Translator.load(mt_model_dir, draft_weight=draft_weight)
 
     def rows() -> Iterator[dict]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from voice.text import fold_accents
+from voice.text import SPANISH_LETTERS, fold_accents
 
-_LETTERS = re.compile(r"[a-zñáéíóúü]")
+_LETTERS = re.compile(f"[{SPANISH_LETTERS}]")
 
 
 @cache
