@@ -128,6 +128,19 @@ def test_n_best_ranks_the_beam_and_its_first_is_beam_searchs_answer():
         assert 1 <= len(hyps) <= 4 and scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.parametrize("search", ["greedy", "beam", "n_best"])
+def test_a_sentence_decodes_in_a_batch_as_it_does_alone(search):
+    model = _tiny()  # untrained: long outputs, which run into each sentence's own length limit
+    rows = [[5, 6, 7, EOS], [8, 9, 10, 11, 12, 14, 15, 16, 17, EOS], [13, EOS]]
+    decode = {"greedy": greedy, "beam": lambda *a: beam_search(*a, beam=4),
+              "n_best": lambda *a: n_best(*a, beam=4)}[search]
+    together = decode(model, _pad(rows), torch.tensor([len(r) for r in rows]))
+    alone = [decode(model, _pad([r]), torch.tensor([len(r)]))[0] for r in rows]
+    if search == "n_best":  # the same hypotheses; their scores to float precision
+        together, alone = ([[ids for ids, _ in hyps] for hyps in out] for out in (together, alone))
+    assert together == alone
+
+
 def test_sentence_chrf_is_sacrebleus():
     from sacrebleu.metrics import CHRF
 
@@ -190,6 +203,14 @@ def test_apertium_baseline_translates_line_by_line():
 
 
 @needs("apertium", "apertium-eng-spa")
+def test_apertium_translates_each_sentence_as_it_would_alone():
+    # within one text, a line without a full stop ran into the next: "unas" read as "join"
+    sentences = ["graba", "unas", "la conferencia ha terminado", "o te"]
+    assert apertium(sentences) == [apertium([s])[0] for s in sentences]
+    assert apertium([]) == []
+
+
+@needs("apertium", "apertium-eng-spa")
 def test_the_in_process_formatter_writes_and_reads_what_apertiums_programs_do():
     from voice.mt.apertium import _plain, _run, deformat, pipeline, reformat
 
@@ -198,7 +219,7 @@ def test_the_in_process_formatter_writes_and_reads_what_apertiums_programs_do():
     assert _plain(lines)
     assert deformat(lines) == _run(["apertium-destxt"],
                                    "".join(line + "\n" for line in lines).encode()).decode()
-    stream = pipeline("spa-eng").translate(deformat(lines).encode()).decode()
+    stream = pipeline("spa-eng").translate([deformat(lines).encode()])[0].decode()
     assert reformat(stream) == _run(["apertium-retxt"], stream.encode()).decode()
     # what the programs alone format: an empty sentence, "~"; still one line out per line in
     assert not _plain(["a ~ b"]) and not _plain(["bien", ""])

@@ -3,7 +3,10 @@ back-translations, and the draft that the post-editing translator reads beside t
 
 A fresh `apertium` loads its transducers on every call (0.3 s), too slow for a live
 translation. Here each language pair's pipeline runs once, in null-flush mode: a call sends
-its text, ended by a NUL, and reads up to the NUL that comes back (tens of milliseconds).
+each sentence ended by a NUL and reads as many NUL-ended answers back (a few milliseconds a
+sentence). Every NUL resets the pipeline, so a sentence translates as it would alone: sent as
+lines of one text, a line without a full stop runs into the next one, which changes its
+capitals, its pronouns and even its words ("unas" after another line reads as "join").
 Plain lines are (de)formatted here, as apertium-destxt and apertium-retxt would (specials
 escaped, line breaks as blanks, the end mark); other text goes through those two programs, which
 cost a process start each (about 25 ms together, most of a short sentence's draft).
@@ -54,22 +57,26 @@ class Pipeline:
                                          stderr=subprocess.DEVNULL)
         return self._process
 
-    def translate(self, text: bytes) -> bytes:
-        """Deformatted text in, translated stream out (a writer thread feeds long inputs
-        while this one reads, so neither pipe fills up and blocks the other)."""
+    def translate(self, texts: list[bytes]) -> list[bytes]:
+        """Deformatted texts in, each translated on its own, their streams out (a writer
+        thread feeds long inputs while this one reads, so neither pipe fills up and blocks
+        the other)."""
+        if not texts:
+            return []
         with self._lock:
             process = self._start()
-            writer = threading.Thread(target=_write, args=(process, text + b"\0"), daemon=True)
+            data = b"".join(text + b"\0" for text in texts)
+            writer = threading.Thread(target=_write, args=(process, data), daemon=True)
             writer.start()
             out = bytearray()
-            while not out.endswith(b"\0"):
+            while out.count(b"\0") < len(texts):
                 chunk = os.read(process.stdout.fileno(), 1 << 16)
                 if not chunk:
                     self._process = None
                     raise VoiceError(f"apertium {self.pair} stopped while translating")
                 out += chunk
             writer.join()
-        return bytes(out[:-1])
+        return bytes(out).split(b"\0")[: len(texts)]
 
 
 def _write(process: subprocess.Popen, data: bytes) -> None:
@@ -129,19 +136,18 @@ def reformat(stream: str) -> str | None:
 
 
 def apertium(sentences: list[str], pair: str = "spa-eng") -> list[str]:
-    """Rule-based translations from Apertium (unknown words unmarked): one line in, one line
-    out (a line break inside a sentence is a space)."""
-    if not sentences:
-        return []
+    """Rule-based translations from Apertium (unknown words unmarked), each sentence on its
+    own, whatever the others: one line in, one line out (a line break inside a sentence is a
+    space; an empty sentence stays empty)."""
     lines = [" ".join(s.split()) for s in sentences]
-    translated = None
-    if _plain(lines):
-        translated = reformat(pipeline(pair).translate(deformat(lines).encode()).decode())
-    if translated is None:
-        text = "".join(line + "\n" for line in lines).encode()
-        stream = pipeline(pair).translate(_run(["apertium-destxt"], text))
-        translated = _run(["apertium-retxt"], stream).decode()
-    lines = translated.split("\n")
-    if len(lines) < len(sentences):
-        raise VoiceError(f"apertium {pair} returned fewer lines than it was given")
-    return [line.strip() for line in lines[: len(sentences)]]
+    out = [""] * len(lines)
+    plain = [i for i, line in enumerate(lines) if _plain([line])]
+    streams = pipeline(pair).translate([deformat([lines[i]]).encode() for i in plain])
+    for i, stream in zip(plain, streams, strict=True):
+        text = reformat(stream.decode())
+        out[i] = (_run(["apertium-retxt"], stream).decode() if text is None else text).strip()
+    for i in {i for i, line in enumerate(lines) if line} - set(plain):
+        # the rare rest ("~", control characters): through Apertium's own formatters
+        stream, = pipeline(pair).translate([_run(["apertium-destxt"], lines[i].encode())])
+        out[i] = _run(["apertium-retxt"], stream).decode().strip()
+    return out

@@ -10,8 +10,10 @@ from voice.mt.tokenizer import BOS, EOS, PAD, UNK
 _NEVER = (PAD, BOS, UNK)
 
 
-def _max_len(lengths: torch.Tensor) -> int:
-    return int(lengths.max()) * 2 + 10
+def _limits(lengths: torch.Tensor) -> torch.Tensor:
+    """Each sentence's own output length limit: a sentence decodes as it would alone, whatever
+    its batch mates (a batch's longest source never lengthens a short one's search)."""
+    return lengths * 2 + 10
 
 
 def _select(state, index: torch.Tensor):
@@ -22,11 +24,12 @@ def _select(state, index: torch.Tensor):
 
 
 def _strip(rows: torch.Tensor) -> list[list[int]]:
-    """Token ids up to the first EOS, without the leading BOS."""
+    """Token ids up to the first EOS (all of a row cut off at its limit), without the leading
+    BOS and the padding."""
     out = []
     for row in rows.tolist():
         row = row[1:]
-        out.append([t for t in row[: row.index(EOS)] if t != PAD] if EOS in row else row)
+        out.append([t for t in row[: row.index(EOS) if EOS in row else None] if t != PAD])
     return out
 
 
@@ -41,13 +44,14 @@ def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor,
     memory, key, source, state = model.encode(src, lengths)
     tokens = torch.full((src.size(0), 1), BOS, dtype=torch.long, device=src.device)
     done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
-    for _ in range(_max_len(lengths)):
+    limits = _limits(lengths).to(src.device)
+    for t in range(int(limits.max())):
         logits, state = model.decode(tokens[:, -1:], memory, key, source, state, shortlist)
         logits = logits[:, -1]
         logits[:, _NEVER] = -torch.inf
         step = _ids(logits.argmax(-1), shortlist).masked_fill(done, PAD)
         tokens = torch.cat([tokens, step[:, None]], 1)
-        done |= step == EOS
+        done |= (step == EOS) | (limits <= t + 1)
         if done.all():
             break
     return _strip(tokens)
@@ -57,15 +61,15 @@ def _penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
     return ((5 + length) / 6) ** alpha
 
 
-def _settled(scores: torch.Tensor, done: torch.Tensor, length: torch.Tensor, limit: int,
-             alpha: float) -> bool:
-    """True when every sentence has a finished row that no open row can overtake: an open
-    row's log-probability only falls, so its best possible normalised score is its score now
-    over the penalty of the longest allowed length."""
+def _settled(scores: torch.Tensor, done: torch.Tensor, length: torch.Tensor,
+             limits: torch.Tensor, alpha: float) -> torch.Tensor:
+    """(batch,) True where a sentence has a finished row that no open row can overtake: an
+    open row's log-probability only falls, so its best possible normalised score is its score
+    now over the penalty of the sentence's longest allowed length."""
     finished = (scores / _penalty(length, alpha)).masked_fill(~done, -torch.inf).max(-1).values
-    hope = (scores / _penalty(torch.full_like(length, limit), alpha)).masked_fill(
+    hope = (scores / _penalty(limits[:, None].to(scores.dtype), alpha)).masked_fill(
         done, -torch.inf).max(-1).values
-    return bool((finished >= hope).all())
+    return finished >= hope
 
 
 @torch.no_grad()
@@ -98,8 +102,9 @@ def beam_hypotheses(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, be
     beam), -inf for a cut-off row of a sentence where another row finished.
 
     Finished hypotheses stay in the beam, extended by PAD at no cost, so each sentence keeps
-    exactly `beam` live rows and the whole batch moves in step. The search ends early once no
-    open row of any sentence could still beat that sentence's best finished one.
+    exactly `beam` live rows and the whole batch moves in step. A sentence stops (all its rows
+    carried over unchanged) once no open row could still beat its best finished one, or at its
+    own length limit: its result is the one it gets decoded alone.
     """
     batch, device = src.size(0), src.device
     memory, key, source, state = model.encode(src, lengths)
@@ -110,23 +115,27 @@ def beam_hypotheses(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, be
     scores[:, 0] = 0.0  # all rows start identical: keep one
     done = torch.zeros(batch * beam, dtype=torch.bool, device=device)
     length = torch.zeros(batch * beam, device=device)
-    limit = _max_len(lengths)
-    for _ in range(limit):
+    limits = _limits(lengths).to(device)
+    stopped = torch.zeros(batch, dtype=torch.bool, device=device)
+    for t in range(int(limits.max())):
         logits, state = model.decode(tokens[:, -1:], memory, key, source, state, shortlist)
         logp = logits[:, -1].float().log_softmax(-1)
         logp[:, _NEVER] = -torch.inf
-        logp[done] = -torch.inf
-        logp[done, PAD] = 0.0
+        still = done | stopped.repeat_interleave(beam)  # rows carried over as they are
+        logp[still] = -torch.inf
+        logp[still, PAD] = 0.0
         vocab = logp.size(-1)
         top, index = (scores.view(-1, 1) + logp).view(batch, -1).topk(beam, -1)
         rows = (torch.arange(batch, device=device)[:, None] * beam + index // vocab).view(-1)
         step = _ids((index % vocab).view(-1), shortlist)
         tokens = torch.cat([tokens.index_select(0, rows), step[:, None]], 1)
         state = _select(state, rows)
-        length = length.index_select(0, rows) + (~done.index_select(0, rows)).float()
+        length = length.index_select(0, rows) + (~still.index_select(0, rows)).float()
         done = done.index_select(0, rows) | (step == EOS)
         scores = top
-        if _settled(scores, done.view(batch, beam), length.view(batch, beam), limit, alpha):
+        stopped |= (limits <= t + 1) | _settled(scores, done.view(batch, beam),
+                                                 length.view(batch, beam), limits, alpha)
+        if stopped.all():
             break
     finished = done.view(batch, beam)
     normalised = scores / _penalty(length.view(batch, beam), alpha)
