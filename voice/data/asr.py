@@ -15,7 +15,17 @@ from pathlib import Path
 import soundfile as sf
 
 from voice.audio import load_audio
-from voice.data import asterisk, bible, drascula, espeak, kokoro, languages, telephone, tuxpaint
+from voice.data import (
+    asterisk,
+    bible,
+    drascula,
+    espeak,
+    kokoro,
+    languages,
+    revoice,
+    telephone,
+    tuxpaint,
+)
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
 from voice.data.homeassistant import CommandSampler, Entities
@@ -31,6 +41,7 @@ SPEAKER_ASTERISK = "asterisk-es_MX-f-allison"
 MIX = {"bible": 0.55, "homeassistant": 0.30, "asterisk": 0.15}
 # real Spanish sets also heard through a phone codec (voice.data.telephone): *-phone.jsonl
 TELEPHONE_SETS = ["asterisk-train", "drascula-train", "drascula-dev"]
+REVOICED_SETS = ["drascula-train"]  # the real men, re-voiced at a woman's pitch and formants
 UNSEEN_UTTERANCES = 200  # dev sentences spoken by a synthesizer training never uses
 
 
@@ -258,10 +269,12 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
           jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0) -> dict:
     """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl,
-    tuxpaint-train.jsonl, piper-dev.jsonl, the telephone copies (*-phone.jsonl) and the other
+    tuxpaint-train.jsonl, piper-dev.jsonl, the telephone copies (*-phone.jsonl), the re-voiced
+    copies (*-revoiced.jsonl) and the other
     languages' sets, and the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
     asr = out / "asr"
     return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs), **build_tuxpaint(asr, jobs),
-            **telephone.build(asr, TELEPHONE_SETS, jobs), **languages.build(asr, jobs),
+            **telephone.build(asr, TELEPHONE_SETS, jobs), **revoice.build(asr, REVOICED_SETS, jobs),
+            **languages.build(asr, jobs),
             **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours,
                               ahotts_hours)}
