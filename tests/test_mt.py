@@ -208,6 +208,8 @@ def test_apertium_translates_each_sentence_as_it_would_alone():
     sentences = ["graba", "unas", "la conferencia ha terminado", "o te"]
     assert apertium(sentences) == [apertium([s])[0] for s in sentences]
     assert apertium([]) == []
+    # a NUL inside a sentence (it ends a chunk) is a space; the next sentence stays in step
+    assert apertium(["hola\0mundo", "la casa"]) == [apertium(["hola mundo"])[0], "The house"]
 
 
 @needs("apertium", "apertium-eng-spa")

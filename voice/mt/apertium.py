@@ -139,7 +139,7 @@ def apertium(sentences: list[str], pair: str = "spa-eng") -> list[str]:
     """Rule-based translations from Apertium (unknown words unmarked), each sentence on its
     own, whatever the others: one line in, one line out (a line break inside a sentence is a
     space; an empty sentence stays empty)."""
-    lines = [" ".join(s.split()) for s in sentences]
+    lines = [" ".join(s.replace("\0", " ").split()) for s in sentences]  # NUL ends a chunk
     out = [""] * len(lines)
     plain = [i for i, line in enumerate(lines) if _plain([line])]
     streams = pipeline(pair).translate([deformat([lines[i]]).encode() for i in plain])
