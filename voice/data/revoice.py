@@ -19,8 +19,7 @@ import numpy as np
 import soundfile as sf
 
 from voice.audio import SAMPLE_RATE, load_audio, save_wav
-from voice.data.manifest import read_jsonl, write_jsonl
-from voice.data.parallel import parallel_map
+from voice.data.copies import build_copies
 
 PITCH = (1.6, 2.0)  # F0 ratio, an adult man's ~110 Hz to a woman's ~180-220 Hz
 FORMANTS = (1.10, 1.20)  # spectral-envelope ratio, a man's vocal tract to a woman's
@@ -55,10 +54,10 @@ def revoice(audio: np.ndarray, pitch: float, formants: float) -> np.ndarray:
     return (out * min(1.0, 0.9 / peak)).astype(np.float32)
 
 
-def revoiced_copy(job: tuple[Path, Path, float, float]) -> float:
-    """source WAV -> its re-voiced copy at target, once (a finished copy is kept); its
-    duration."""
-    source, target, pitch, formants = job
+def revoiced_copy(job: tuple[Path, Path, tuple[float, float]]) -> float:
+    """source WAV -> its re-voiced copy at target, by (pitch, formants) ratios, once (a
+    finished copy is kept); its duration."""
+    source, target, (pitch, formants) = job
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         save_wav(target, revoice(load_audio(source), pitch, formants))
@@ -70,14 +69,8 @@ def build(asr: Path, names: list[str], jobs: int | None = None) -> dict[str, int
     asr/revoiced/<name>/; the speaker of a copy is its original's with `-revoiced`."""
     counts = {}
     for name in names:
-        rows = list(read_jsonl(asr / f"{name}.jsonl"))
-        targets = [asr / "revoiced" / name / Path(r["audio"]).name for r in rows]
-        settings = [ratios(r["audio"]) for r in rows]
-        durations = parallel_map(revoiced_copy, [(asr / r["audio"], t, p, f) for r, t, (p, f)
-                                                 in zip(rows, targets, settings, strict=True)],
-                                 f"re-voicing {name}", jobs)
-        copies = [{**r, "audio": str(t.relative_to(asr)), "duration": round(d, 3),
-                   "speaker": f"{r['speaker']}-revoiced", "pitch": p, "formants": f}
-                  for r, t, (p, f), d in zip(rows, targets, settings, durations, strict=True)]
-        counts[f"{name}-revoiced"] = write_jsonl(asr / f"{name}-revoiced.jsonl", copies)
+        counts.update(build_copies(
+            asr, name, "revoiced", revoiced_copy, lambda r: ratios(r["audio"]),
+            lambda r, s: {"speaker": f"{r['speaker']}-revoiced", "pitch": s[0],
+                          "formants": s[1]}, jobs))
     return counts

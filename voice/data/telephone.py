@@ -16,8 +16,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from voice.data.manifest import read_jsonl, write_jsonl
-from voice.data.parallel import parallel_map
+from voice.data.copies import build_copies
 from voice.system import require_program
 
 # sox arguments of each codec's 8 kHz file, and how to read it back
@@ -55,14 +54,7 @@ def build(asr: Path, names: list[str], jobs: int | None = None) -> dict[str, int
     """asr/<name>-phone.jsonl for each manifest asr/<name>.jsonl, WAVs under asr/phone/<name>/."""
     counts = {}
     for name in names:
-        rows = list(read_jsonl(asr / f"{name}.jsonl"))
-        targets = [asr / "phone" / name / Path(r["audio"]).name for r in rows]
-        codecs = [codec_for(r["audio"]) for r in rows]
-        durations = parallel_map(through_codec, [(asr / r["audio"], t, c) for r, t, c
-                                                 in zip(rows, targets, codecs, strict=True)],
-                                 f"telephone {name}", jobs)
-        copies = [{**r, "audio": str(t.relative_to(asr)), "duration": round(d, 3),
-                   "channel": c}
-                  for r, t, c, d in zip(rows, targets, codecs, durations, strict=True)]
-        counts[f"{name}-phone"] = write_jsonl(asr / f"{name}-phone.jsonl", copies)
+        counts.update(build_copies(asr, name, "phone", through_codec,
+                                   lambda r: codec_for(r["audio"]),
+                                   lambda _, codec: {"channel": codec}, jobs))
     return counts
