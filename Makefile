@@ -15,8 +15,11 @@ DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-c
 	drascula drascula-spanish asterisk-core-sounds-en-wav asterisk-core-sounds-fr-wav \
 	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-core-sounds-fr \
 	asterisk-core-sounds-it asterisk-core-sounds-ru \
-	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es tuxpaint-stamps-default
+	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es tuxpaint-stamps-default \
+	libttspico-utils
 PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES) $(TEST_PACKAGES)
+# SVOX Pico (libttspico-utils) is in Debian's non-free component: enabled for it alone if off.
+NON_FREE_SOURCES := /etc/apt/sources.list.d/voice-non-free.sources
 
 .PHONY: demo test system-packages lint
 
@@ -32,9 +35,15 @@ system-packages:
 		| grep -q 'install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
+		if ! apt-cache policy libttspico-utils 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
+			. /etc/os-release; printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
+				"Suites: $$VERSION_CODENAME" 'Components: non-free' \
+				'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' > $(NON_FREE_SOURCES); \
+		fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else \
-		echo "missing Debian packages; run: sudo apt-get install -y $$missing"; \
+		echo "missing Debian packages; run: sudo apt-get install -y $$missing" \
+			"(libttspico-utils is in Debian's non-free component)"; \
 	fi
 
 # Translates the bundled real recordings: Spanish and English text, subtitles, English speech.

@@ -233,6 +233,39 @@ def test_ahotts_says_every_clause_and_forgets_between_calls():
     assert len(AhoVoice(1.15).synthesize("Apaga la luz del salón.")) < alone
 
 
+@needs("pico2wave", "libttspico-utils")
+def test_pico_speaks_at_its_pitch_rate_and_tract_length():
+    import librosa
+    import numpy as np
+
+    from voice.data.pico import PicoVoice
+
+    def pitch(audio):
+        f0 = librosa.yin(audio, fmin=80, fmax=500, sr=SAMPLE_RATE)
+        return float(np.median(f0[librosa.feature.rms(y=audio)[0][:len(f0)] > 0.05]))
+
+    text = "Apaga la luz del salón y cierra la puerta."
+    plain = PicoVoice().synthesize(text)
+    assert 2 * SAMPLE_RATE < len(plain) < 4 * SAMPLE_RATE
+    marked = PicoVoice().synthesize("Apaga la luz del salón y <cierra> & la puerta.")
+    assert abs(len(marked) - len(plain)) < 0.3 * SAMPLE_RATE  # markup characters are not said
+    assert 0.5 < abs(plain).max() <= 0.8 + 1e-6
+    assert pitch(PicoVoice(pitch=140).synthesize(text)) > 1.25 * pitch(plain)
+    assert len(PicoVoice(rate=80).synthesize(text)) > 1.15 * len(plain)
+    assert len(PicoVoice(shift=1.12).synthesize(text)) < 0.93 * len(plain)
+
+
+def test_pico_plan_varies_its_voice_deterministically():
+    plan = {"train": [(f"frase número {i}", None, "bible") for i in range(400)], "dev": []}
+    first = asr.plan_pico(plan, seed=0, hours=0.2)
+    assert first == asr.plan_pico(plan, seed=0, hours=0.2)
+    assert first[0][0] == "frase número 200"  # it starts where Kokoro and AhoTTS do not
+    voices = {voice for _, voice, _ in first}
+    assert len(voices) > 0.9 * len(first)
+    assert all(80 <= v.pitch <= 150 and 80 <= v.rate <= 120 and 0.88 <= v.shift <= 1.12
+               for v in voices)
+
+
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="the x86-64 library")
 def test_ahotts_library_is_patched_for_an_older_glibc(tmp_path):
     from pathlib import Path

@@ -34,6 +34,8 @@ def data_build(
         help="Hours of Kokoro training speech (about 1.8x real time on 2 cores).")] = 1.0,
     ahotts_hours: Annotated[float, typer.Option(
         help="Hours of AhoTTS training speech (over 10x real time).")] = 2.0,
+    pico_hours: Annotated[float, typer.Option(
+        help="Hours of SVOX Pico training speech (about 100x real time).")] = 2.0,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
     """Write JSONL manifests under OUT: asr/, mt/, intent/, assistant/, wake/ (resumable:
@@ -45,7 +47,8 @@ def data_build(
         "assistant": lambda: assistant.build(out, seed=seed, jobs=jobs or None),
         "mt": lambda: mt.build(out, seed=seed),
         "asr": lambda: asr.build(out, seed=seed, hours=hours, jobs=jobs or None,
-                                 kokoro_hours=kokoro_hours, ahotts_hours=ahotts_hours),
+                                 kokoro_hours=kokoro_hours, ahotts_hours=ahotts_hours,
+                                 pico_hours=pico_hours),
         "wake": lambda: wake.build(out, seed=seed, jobs=jobs or None),
     }
     names = list(builders) if corpus is Corpus.all else [corpus.value]

@@ -1,5 +1,5 @@
 """`voice data build asr`: real Asterisk recordings plus synthetic speech (espeak-ng, and
-optionally Kokoro and AhoTTS).
+optionally Kokoro, AhoTTS and Pico).
 
 Synthetic dev data uses voices and sentences that training never sees, so it measures
 generalisation. Everything is deterministic for a seed and resumable: finished WAVs are kept.
@@ -32,6 +32,7 @@ from voice.data.homeassistant import CommandSampler, Entities
 from voice.data.kokoro import KokoroVoice
 from voice.data.manifest import SENTENCE_HOLDOUT, held_out, write_jsonl
 from voice.data.parallel import parallel_map
+from voice.data.pico import PicoVoice
 from voice.data.piper import PiperVoice
 from voice.data.synth import Voice, write_utterance
 from voice.text import normalize_es, spell_numbers
@@ -211,7 +212,8 @@ def kokoro_voice(rng: random.Random, styles: tuple[str, ...]) -> KokoroVoice:
 
 
 def _speak_for(items: list[tuple[str, EspeakVoice, str]], hours: float,
-               voice: Callable[[], KokoroVoice | AhoVoice]) -> list[tuple[str, Voice, str]]:
+               voice: Callable[[], KokoroVoice | AhoVoice | PicoVoice],
+               ) -> list[tuple[str, Voice, str]]:
     """The first training sentences of items, each in a new voice, until about `hours`."""
     out, budget = [], hours * 3600
     for text, _, source in items:
@@ -242,11 +244,22 @@ def plan_ahotts(plan: dict[str, list[tuple[str, EspeakVoice, str]]], seed: int,
                       lambda: AhoVoice(round(rng.uniform(0.82, 1.18), 2)))
 
 
+def plan_pico(plan: dict[str, list[tuple[str, EspeakVoice, str]]], seed: int,
+              hours: float) -> list[tuple[str, PicoVoice, str]]:
+    """Pico's one voice at random pitch, rate and vocal-tract length, on the training sentences
+    from the middle of the plan on (Kokoro starts at the front, AhoTTS at the back)."""
+    rng = random.Random(seed + 3)
+    middle = len(plan["train"]) // 2
+    return _speak_for(plan["train"][middle:] + plan["train"][:middle], hours,
+                      lambda: PicoVoice(rng.randint(80, 150), rng.randint(80, 120),
+                                        round(rng.uniform(0.88, 1.12), 2)))
+
+
 def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
                     jobs: int | None = None, kokoro_hours: float = 0.0,
-                    ahotts_hours: float = 0.0) -> dict:
-    """espeak-ng train/dev; optional Kokoro train/dev (held-out style) and AhoTTS train; and
-    the Piper voice on dev sentences, which no training set ever uses."""
+                    ahotts_hours: float = 0.0, pico_hours: float = 0.0) -> dict:
+    """espeak-ng train/dev; optional Kokoro train/dev (held-out style), AhoTTS and Pico train;
+    and the Piper voice on dev sentences, which no training set ever uses."""
     plan = plan_synthetic(text_corpus(seed), seed, hours, dev_utterances)
     counts = {}
     for split, items in plan.items():
@@ -259,6 +272,8 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
     if ahotts_hours > 0:
         counts.update(synthesize_set(asr, "ahotts-train", plan_ahotts(plan, seed, ahotts_hours),
                                      jobs))
+    if pico_hours > 0:
+        counts.update(synthesize_set(asr, "pico-train", plan_pico(plan, seed, pico_hours), jobs))
     rng = random.Random(seed)
     unseen = [(text, PiperVoice(length_scale=rng.uniform(0.85, 1.15)), source)
               for text, _, source in plan["dev"][:UNSEEN_UTTERANCES]]
@@ -267,14 +282,16 @@ def build_synthetic(asr: Path, seed: int, hours: float, dev_utterances: int,
 
 
 def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 600,
-          jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0) -> dict:
+          jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0,
+          pico_hours: float = 0.0) -> dict:
     """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl,
+    pico-train.jsonl,
     tuxpaint-train.jsonl, piper-dev.jsonl, the telephone copies (*-phone.jsonl), the re-voiced
     copies (*-revoiced.jsonl) and the other
-    languages' sets, and the WAVs they point to (Kokoro and AhoTTS only when asked for)."""
+    languages' sets, and the WAVs they point to (Kokoro, AhoTTS and Pico only when asked for)."""
     asr = out / "asr"
     return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs), **build_tuxpaint(asr, jobs),
             **telephone.build(asr, TELEPHONE_SETS, jobs), **revoice.build(asr, REVOICED_SETS, jobs),
             **languages.build(asr, jobs),
             **build_synthetic(asr, seed, hours, dev_utterances, jobs, kokoro_hours,
-                              ahotts_hours)}
+                              ahotts_hours, pico_hours)}
