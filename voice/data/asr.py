@@ -285,10 +285,9 @@ def build(out: Path, seed: int = 0, hours: float = 9.0, dev_utterances: int = 60
           jobs: int | None = None, kokoro_hours: float = 0.0, ahotts_hours: float = 0.0,
           pico_hours: float = 0.0) -> dict:
     """Write out/asr/{asterisk,drascula,espeak,kokoro}-{train,dev}.jsonl, ahotts-train.jsonl,
-    pico-train.jsonl,
-    tuxpaint-train.jsonl, piper-dev.jsonl, the telephone copies (*-phone.jsonl), the re-voiced
-    copies (*-revoiced.jsonl) and the other
-    languages' sets, and the WAVs they point to (Kokoro, AhoTTS and Pico only when asked for)."""
+    pico-train.jsonl, tuxpaint-train.jsonl, piper-dev.jsonl, the telephone copies
+    (*-phone.jsonl), the re-voiced copies (*-revoiced.jsonl) and the other languages' sets, and
+    the WAVs they point to (Kokoro, AhoTTS and Pico only when asked for)."""
     asr = out / "asr"
     return {**build_asterisk(asr, jobs), **build_drascula(asr, jobs), **build_tuxpaint(asr, jobs),
             **telephone.build(asr, TELEPHONE_SETS, jobs), **revoice.build(asr, REVOICED_SETS, jobs),

@@ -70,13 +70,6 @@ def drafts(texts: list[str], corpus: Path) -> list[str]:
     return [known[t] for t in texts]
 
 
-def repeats(repeat: dict[str, float], row: dict, index: int) -> int:
-    """How many copies of the pair at this index an epoch holds: a fraction of a source's
-    repeat is a fixed subset of its pairs, the same in every run."""
-    copies = repeat.get(row.get("source", ""), 1.0)
-    return int(copies) + ((index * 0.6180339887) % 1 < copies % 1)
-
-
 def frequent_targets(targets: list[list[int]]) -> list[int]:
     """The token ids of the training targets, the most frequent first: the output shortlist
     (translator.SHORTLIST) that decoding may write beside each input's own tokens."""
@@ -126,7 +119,8 @@ class MtTask:
         self.train: list[tuple[list[list[int]], list[int]]] = []
         bt = [self.tokenizer.piece_id(BT)]  # marks synthetic sources: the model can weigh them
         for i, row in enumerate(rows):
-            copies = repeats(d.repeat, row, i)
+            copies = d.repeat.get(row.get("source", ""), 1.0)
+            copies = int(copies) + ((i * 0.6180339887) % 1 < copies % 1)  # fraction: a fixed subset
             tag = bt if row.get("bt") else []
             target = encoded_targets[i]
             if len(source_row(encoded[0][i], tag=tag)) + len(target) > d.max_length or not target:
