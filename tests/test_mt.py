@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from tests.conftest import needs
 from voice.mt.apertium import apertium
-from voice.mt.consensus import char_ngrams, chrf, consensus, weights
+from voice.mt.consensus import char_ngrams, chrf_both, consensus, weights
 from voice.mt.decoding import beam_search, greedy, n_best
 from voice.mt.model import MtModelConfig, Seq2Seq, reverse_padded
 from voice.mt.placeholders import mask, mask_target, recogniser_style, unmask
@@ -147,8 +147,9 @@ def test_sentence_chrf_is_sacrebleus():
     pairs = [("Turn on the kitchen light.", "Switch on the light in the kitchen"),
              ("Press 1 to send it.", "Press one to send the message"), ("a", "b"), ("", "x")]
     for hyp, ref in pairs:
-        assert chrf(char_ngrams(hyp), char_ngrams(ref)) == pytest.approx(
-            CHRF().sentence_score(hyp, [ref]).score)
+        forward, backward = chrf_both(char_ngrams(hyp), char_ngrams(ref))
+        assert forward == pytest.approx(CHRF().sentence_score(hyp, [ref]).score)
+        assert backward == pytest.approx(CHRF().sentence_score(ref, [hyp]).score)
 
 
 def test_consensus_picks_what_the_weighted_candidates_agree_on():

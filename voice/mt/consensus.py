@@ -23,23 +23,28 @@ def char_ngrams(text: str) -> list[Counter]:
     return extract_all_char_ngrams(text, ORDER)
 
 
-def chrf(hypothesis: list[Counter], reference: list[Counter]) -> float:
-    """Sentence chrF (0-100) from char_ngrams of both, as sacreBLEU's sentence_chrf computes
-    it: precision and recall averaged over the orders both sides have, then F-beta."""
-    precision = recall = 0.0
-    orders = 0
-    for hyp, ref in zip(hypothesis, reference, strict=True):
-        n_hyp, n_ref = hyp.total(), ref.total()
-        if n_hyp and n_ref:
-            match = sum((hyp & ref).values())
-            precision += match / n_hyp
-            recall += match / n_ref
-            orders += 1
+def _f_score(precision: float, recall: float, orders: int) -> float:
     if not orders or not precision + recall:
         return 0.0
     precision, recall = precision / orders, recall / orders
     factor = BETA ** 2
     return 100 * (1 + factor) * precision * recall / (factor * precision + recall)
+
+
+def chrf_both(a: list[Counter], b: list[Counter]) -> tuple[float, float]:
+    """Sentence chrF (0-100) of a against b and of b against a, from char_ngrams of both, as
+    sacreBLEU's sentence_chrf computes it: precision and recall averaged over the orders both
+    sides have, then F-beta. The matches are the same both ways, so they are counted once."""
+    precision = recall = 0.0  # of a against b; the other way round they swap
+    orders = 0
+    for grams_a, grams_b in zip(a, b, strict=True):
+        n_a, n_b = grams_a.total(), grams_b.total()
+        if n_a and n_b:
+            match = sum((grams_a & grams_b).values())
+            precision += match / n_a
+            recall += match / n_b
+            orders += 1
+    return _f_score(precision, recall, orders), _f_score(recall, precision, orders)
 
 
 def weights(scores: Sequence[float], draft_weight: float) -> list[float]:
@@ -55,7 +60,10 @@ def consensus(candidates: Sequence[str], weights: Sequence[float]) -> int:
     """Index of the candidate with the highest expected chrF against every candidate, each
     weighted (a candidate agrees with itself fully: 100)."""
     grams = [char_ngrams(c) for c in candidates]
-    expected = [sum(w * (100.0 if i == j else chrf(grams[i], grams[j]))
-                    for j, w in enumerate(weights))
-                for i in range(len(candidates))]
+    expected = [100.0 * w for w in weights]
+    for i in range(len(candidates)):
+        for j in range(i + 1, len(candidates)):
+            i_to_j, j_to_i = chrf_both(grams[i], grams[j])
+            expected[i] += weights[j] * i_to_j
+            expected[j] += weights[i] * j_to_i
     return max(range(len(candidates)), key=expected.__getitem__)
