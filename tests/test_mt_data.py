@@ -256,3 +256,34 @@ def test_a_post_editing_task_reads_apertiums_draft_after_the_source(tmp_path):
         assert source == row["es"] and draft == cache[row["es"]]
         assert variants[0][-1] == EOS
     assert MtTask(recipe).train == task.train  # the second build reads the cache
+
+
+@needs("apertium", "apertium-eng-spa")
+def test_a_teacher_s_english_replaces_the_human_targets_but_not_the_back_translated(tmp_path):
+    from voice.models import find_model
+    from voice.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
+    from voice.mt.teacher import cache_path
+    from voice.mt.translator import Translator
+    from voice.train import TrainConfig
+
+    spanish = ["la casa roja es grande", "apaga la luz de la cocina", "¿dónde está la puerta?"]
+    rows = [{"es": es, "en": "Nothing like it.", "source": "toy"} for es in spanish]
+    rows += [{"es": es, "en": "Human English.", "source": "bt-toy", "bt": True} for es in spanish]
+    rows += [{"es": "una frase que nadie lee", "en": "Unread.", "source": "unused"}]
+    for name in ("train", "dev"):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    teacher = find_model("mt-es-en")
+    recipe = MtRecipe(MtDataConfig(str(tmp_path / "train.jsonl"), str(tmp_path / "dev.jsonl"),
+                                   vocab_size=80, repeat={"unused": 0}, teacher=str(teacher)),
+                      MtModelConfig(dim=8, hidden=8), TrainConfig(run_dir=str(tmp_path / "run")))
+    task = MtTask(recipe)
+    taught = json.loads(cache_path(tmp_path / "train.jsonl", teacher).read_text())
+    assert taught == dict(zip(spanish, Translator.load(teacher).translate(spanish), strict=True))
+    targets = task.tokenizer.decode([target for _, target in task.train])
+    assert targets == [taught[es] for es in spanish] + ["Human English."] * 3
+    assert MtTask(recipe).train == task.train  # the second build reads the cache
+    recipe.data.keep_references = True  # then each taught source has both targets
+    both = MtTask(recipe)
+    assert both.tokenizer.decode([target for _, target in both.train]) == [
+        english for es in spanish for english in (taught[es], "Nothing like it.")
+    ] + ["Human English."] * 3

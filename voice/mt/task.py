@@ -22,6 +22,7 @@ from voice.mt.apertium import apertium
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
+from voice.mt.teacher import teacher_english
 from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
 from voice.mt.translator import ACCENTS, SHORTLIST, TOKENIZER, Translator, source_row
 from voice.train import TrainConfig, cut_batches
@@ -37,6 +38,11 @@ class MtDataConfig:
     max_length: int = 80  # longer training pairs (in tokens) are left out
     noisy: float = 0.5  # share of sources rewritten in recogniser style
     dev_per_source: int = 400  # dev sentences per source scored during training
+    # A trained translator whose English (beam 5 with its consensus) replaces the targets of
+    # the human-translated pairs: sequence-level distillation (voice.mt.teacher). The
+    # back-translated pairs keep theirs, which are the human side. "" = the references.
+    teacher: str = ""
+    keep_references: bool = False  # with a teacher: the human targets too, as more pairs
 
 
 @dataclass
@@ -90,12 +96,23 @@ class MtTask:
         self.recipe = recipe
         d = recipe.data
         rows = list(read_jsonl(d.train))
+        copies = []  # per pair this epoch; a fraction is a fixed subset of a source's pairs
+        for i, row in enumerate(rows):
+            repeat = d.repeat.get(row.get("source", ""), 1.0)
+            copies.append(int(repeat) + ((i * 0.6180339887) % 1 < repeat % 1))
+        english = [[row["en"]] for row in rows]  # the targets of each source
+        if d.teacher:
+            taught = [i for i, row in enumerate(rows) if copies[i] and not row.get("bt")]
+            for i, text in zip(taught, teacher_english([rows[i]["es"] for i in taught],
+                                                       Path(d.train), Path(d.teacher)),
+                               strict=True):
+                english[i] = list(dict.fromkeys([text, *english[i]][: 1 + d.keep_references]))
         sources = []  # (clean, recogniser style, recogniser style with accents) per pair
-        targets = []
-        for row in rows:
+        targets = []  # (row, masked target) for every target of every row
+        for i, (row, ens) in enumerate(zip(rows, english, strict=True)):
             masked, values = mask(row["es"])
             sources.append((masked, recogniser_style(masked), recogniser_style(masked, False)))
-            targets.append(mask_target(row["en"], values))
+            targets += [(i, mask_target(en, values)) for en in ens]
         saved = Path(recipe.train.run_dir) / TOKENIZER
         if resume and saved.exists():
             self.tokenizer = Tokenizer.load(saved)
@@ -104,7 +121,7 @@ class MtTask:
             saved.parent.mkdir(parents=True, exist_ok=True)
             self.tokenizer.save(saved)
         else:
-            lines = [s for triple in sources for s in triple[:2]] + targets
+            lines = [s for triple in sources for s in triple[:2]] + [t for _, t in targets]
             self.tokenizer = Tokenizer.train(lines, d.vocab_size)
             saved.parent.mkdir(parents=True, exist_ok=True)
             self.tokenizer.save(saved)
@@ -114,20 +131,17 @@ class MtTask:
         if recipe.model.draft:  # one Apertium call (and cache write) for every column
             every = self.tokenizer.encode(drafts([s for c in columns for s in c], Path(d.train)))
             drafted = [every[k * len(rows):(k + 1) * len(rows)] for k in range(len(columns))]
-        encoded_targets = self.tokenizer.encode(targets)
+        encoded_targets = self.tokenizer.encode([t for _, t in targets])
         self.frequent = frequent_targets(encoded_targets)
         self.train: list[tuple[list[list[int]], list[int]]] = []
         bt = [self.tokenizer.piece_id(BT)]  # marks synthetic sources: the model can weigh them
-        for i, row in enumerate(rows):
-            copies = d.repeat.get(row.get("source", ""), 1.0)
-            copies = int(copies) + ((i * 0.6180339887) % 1 < copies % 1)  # fraction: a fixed subset
-            tag = bt if row.get("bt") else []
-            target = encoded_targets[i]
+        for (i, _), target in zip(targets, encoded_targets, strict=True):
+            tag = bt if rows[i].get("bt") else []
             if len(source_row(encoded[0][i], tag=tag)) + len(target) > d.max_length or not target:
                 continue  # the same pairs with or without drafts, which do not count
             variants = [source_row(column[i], None if draft is None else draft[i], tag)
                         for column, draft in zip(encoded, drafted, strict=True)]
-            self.train += [(variants, target)] * copies
+            self.train += [(variants, target)] * copies[i]
         dev: dict[str, list[dict]] = {}
         for row in read_jsonl(d.dev):
             dev.setdefault(row.get("source", "dev"), []).append(row)
