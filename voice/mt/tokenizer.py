@@ -46,8 +46,10 @@ class Tokenizer:
     def __len__(self) -> int:
         return self.sp.get_piece_size()
 
+    # One thread: sentencepiece starts a pool of threads for every batch call, which costs
+    # 1.5 ms a call here, while a short sentence encodes in 5 microseconds.
     def encode(self, texts: list[str]) -> list[list[int]]:
-        return self.sp.encode(texts)
+        return self.sp.encode(texts, num_threads=1)
 
     def decode(self, ids: list[list[int]]) -> list[str]:
-        return self.sp.decode(ids)
+        return self.sp.decode(ids, num_threads=1)
