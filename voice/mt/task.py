@@ -106,7 +106,8 @@ class MtTask:
             for i, text in zip(taught, teacher_english([rows[i]["es"] for i in taught],
                                                        Path(d.train), Path(d.teacher)),
                                strict=True):
-                english[i] = list(dict.fromkeys([text, *english[i]][: 1 + d.keep_references]))
+                human = rows[i]["en"]
+                english[i] = [text, human] if d.keep_references and text != human else [text]
         sources = []  # (clean, recogniser style, recogniser style with accents) per pair
         targets = []  # (row, masked target) for every target of every row
         for i, (row, ens) in enumerate(zip(rows, english, strict=True)):
