@@ -47,7 +47,7 @@ class TrainConfig:
     eval_every: int = 400  # steps
     eval_each_epoch: bool = True  # also at the end of each epoch (off when epochs are short)
     patience: int = 0  # evaluations without improvement before stopping (0: never stop early)
-    threads: int = 0  # torch intra-op threads per process (0: cores / processes)
+    threads: int = 0  # torch intra-op threads per process (0: usable cores / processes)
     seed: int = 0
     init: str = ""  # start from this exported model's weights (fine-tuning); "" = from scratch
     run_dir: str = "runs/model"
@@ -124,7 +124,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     if not 0 <= config.ema < 1:
         raise VoiceError(f"recipe [train]: ema must be 0 (off) or a decay below 1: {config.ema}")
     rank, world = _world()
-    torch.set_num_threads(config.threads or max(1, (os.cpu_count() or 1) // world))
+    torch.set_num_threads(config.threads or max(1, len(os.sched_getaffinity(0)) // world))
     device = torch.device("cpu")
     if torch.cuda.is_available():
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
