@@ -78,7 +78,9 @@ def test_enrolment_adapts_a_toy_model_and_transcribe_uses_the_profile(toy_model,
     assert len(feats) == 3 and len(skipped) == 1 and "broken.wav" in skipped[0]
     before = Recognizer.load(toy_model, "greedy", profile=None)
     audio = [str(clips.parent / f"{n}.wav") for n in range(3)]
-    recognizer, names, info = enroll(feats, toy_model, EnrollConfig(layers=2, epochs=300,
+    # 300 epochs sat on the steep part of learning (CER 35 on one CPU, under 30 on another);
+    # at 500 it is 7 here, well clear of the bound on any platform's floating-point rounding
+    recognizer, names, info = enroll(feats, toy_model, EnrollConfig(layers=2, epochs=500,
                                                                    lr=3e-3, augment=False))
     assert info["clips"] == 3 and not any(n.startswith("frontend") for n in names)
     logmel = LogMel()

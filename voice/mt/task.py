@@ -42,7 +42,6 @@ class MtDataConfig:
     # the human-translated pairs: sequence-level distillation (voice.mt.teacher). The
     # back-translated pairs keep theirs, which are the human side. "" = the references.
     teacher: str = ""
-    keep_references: bool = False  # with a teacher: the human targets too, as more pairs
 
 
 @dataclass
@@ -100,20 +99,19 @@ class MtTask:
         for i, row in enumerate(rows):
             repeat = d.repeat.get(row.get("source", ""), 1.0)
             copies.append(int(repeat) + ((i * 0.6180339887) % 1 < repeat % 1))
-        english = [[row["en"]] for row in rows]  # the targets of each source
+        english = [row["en"] for row in rows]  # the target of each source
         if d.teacher:
             taught = [i for i, row in enumerate(rows) if copies[i] and not row.get("bt")]
             for i, text in zip(taught, teacher_english([rows[i]["es"] for i in taught],
                                                        Path(d.train), Path(d.teacher)),
                                strict=True):
-                human = rows[i]["en"]
-                english[i] = [text, human] if d.keep_references and text != human else [text]
+                english[i] = text
         sources = []  # (clean, recogniser style, recogniser style with accents) per pair
-        targets = []  # (row, masked target) for every target of every row
-        for i, (row, ens) in enumerate(zip(rows, english, strict=True)):
+        targets = []  # each row's masked target
+        for row, en in zip(rows, english, strict=True):
             masked, values = mask(row["es"])
             sources.append((masked, recogniser_style(masked), recogniser_style(masked, False)))
-            targets += [(i, mask_target(en, values)) for en in ens]
+            targets.append(mask_target(en, values))
         saved = Path(recipe.train.run_dir) / TOKENIZER
         if resume and saved.exists():
             self.tokenizer = Tokenizer.load(saved)
@@ -122,7 +120,7 @@ class MtTask:
             saved.parent.mkdir(parents=True, exist_ok=True)
             self.tokenizer.save(saved)
         else:
-            lines = [s for triple in sources for s in triple[:2]] + [t for _, t in targets]
+            lines = [s for triple in sources for s in triple[:2]] + targets
             self.tokenizer = Tokenizer.train(lines, d.vocab_size)
             saved.parent.mkdir(parents=True, exist_ok=True)
             self.tokenizer.save(saved)
@@ -132,11 +130,11 @@ class MtTask:
         if recipe.model.draft:  # one Apertium call (and cache write) for every column
             every = self.tokenizer.encode(drafts([s for c in columns for s in c], Path(d.train)))
             drafted = [every[k * len(rows):(k + 1) * len(rows)] for k in range(len(columns))]
-        encoded_targets = self.tokenizer.encode([t for _, t in targets])
+        encoded_targets = self.tokenizer.encode(targets)
         self.frequent = frequent_targets(encoded_targets)
         self.train: list[tuple[list[list[int]], list[int]]] = []
         bt = [self.tokenizer.piece_id(BT)]  # marks synthetic sources: the model can weigh them
-        for (i, _), target in zip(targets, encoded_targets, strict=True):
+        for i, target in enumerate(encoded_targets):
             tag = bt if rows[i].get("bt") else []
             if len(source_row(encoded[0][i], tag=tag)) + len(target) > d.max_length or not target:
                 continue  # the same pairs with or without drafts, which do not count
