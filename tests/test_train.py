@@ -32,6 +32,17 @@ def test_trainer_learns_and_exports_best(tmp_path):
     assert len(log) > 20 and '"lr"' in log[0]
 
 
+def test_default_threads_are_the_cores_the_process_may_run_on(tmp_path):
+    allowed, threads = os.sched_getaffinity(0), torch.get_num_threads()
+    try:
+        os.sched_setaffinity(0, {min(allowed)})  # as under `taskset -c N`
+        train(ToyTask(), _config(tmp_path, epochs=1, threads=0))
+        assert torch.get_num_threads() == 1
+    finally:
+        os.sched_setaffinity(0, allowed)
+        torch.set_num_threads(threads)
+
+
 def test_sigterm_checkpoints_and_resume_matches_uninterrupted(tmp_path):
     straight = ToyTask()
     train(straight, _config(tmp_path / "a"))
