@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +24,7 @@ import soundfile as sf
 from voice.asr.recognizer import Recognizer
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.choices import Vad
+from voice.cores import usable_cores
 from voice.endpoint import EndpointConfig, segments
 from voice.errors import VoiceError, VoiceInputError
 from voice.files import write_atomically
@@ -179,7 +179,7 @@ def translate_files(paths: list[Path], out: Path | None, config: BatchConfig,
     """(path, result or None, error or None) per file, as files finish."""
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     if jobs <= 1 or len(paths) <= 1:
         _start_worker(config, cores)
         for path in paths:

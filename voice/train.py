@@ -27,6 +27,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from voice.checkpoint import load_model
+from voice.cores import usable_cores
 from voice.errors import VoiceError
 from voice.files import atomic_path
 
@@ -124,7 +125,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     if not 0 <= config.ema < 1:
         raise VoiceError(f"recipe [train]: ema must be 0 (off) or a decay below 1: {config.ema}")
     rank, world = _world()
-    torch.set_num_threads(config.threads or max(1, len(os.sched_getaffinity(0)) // world))
+    torch.set_num_threads(config.threads or max(1, usable_cores() // world))
     device = torch.device("cpu")
     if torch.cuda.is_available():
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))

@@ -1,14 +1,15 @@
-"""Run a worker over many jobs on all cores with a progress bar on stderr."""
+"""Run a worker over many jobs on all usable cores with a progress bar on stderr."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from multiprocessing import get_context
 from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from voice.cores import usable_cores
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -17,7 +18,7 @@ R = TypeVar("R")
 def parallel_map(fn: Callable[[J], R], jobs: Sequence[J], description: str,
                  processes: int | None = None) -> list[R]:
     """fn over jobs in worker processes; results in job order."""
-    processes = processes or os.cpu_count() or 1
+    processes = processes or usable_cores()
     results: list[R] = [None] * len(jobs)  # type: ignore[list-item]
     columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
