@@ -12,7 +12,7 @@ from voice.mt.model import MtModelConfig, Seq2Seq, reverse_padded
 from voice.mt.placeholders import mask, mask_target, recogniser_style, unmask
 from voice.mt.scoring import names_kept, numbers_kept
 from voice.mt.task import _pad
-from voice.mt.tokenizer import BOS, EOS, PAD
+from voice.mt.tokenizer import BOS, EOS, PAD, UNK
 
 
 def test_placeholders_round_trip_digits_and_spoken_numbers():
@@ -141,6 +141,29 @@ def test_a_sentence_decodes_in_a_batch_as_it_does_alone(search):
     assert together == alone
 
 
+@pytest.mark.parametrize("search", ["greedy", "beam", "n_best"])
+def test_a_placeholder_is_written_at_most_as_often_as_the_source_holds_it(search):
+    model = _tiny()  # untrained: long outputs that repeat tokens
+    # source EOS draft EOS: a draft's tokens do not count
+    rows = [[5, 6, 5, EOS, 7, 7, 7, EOS], [8, 9, 10, 11, 12, 14, EOS], [13, EOS]]
+    src, lengths = _pad(rows), torch.tensor([len(r) for r in rows])
+    decode = {"greedy": lambda *a, **k: [[out] for out in greedy(*a, **k)],
+              "beam": lambda *a, **k: [[out] for out in beam_search(*a, beam=4, **k)],
+              "n_best": lambda *a, **k: [[ids for ids, _ in hyps]
+                                         for hyps in n_best(*a, beam=4, **k)]}[search]
+    placeholders = torch.arange(UNK + 1, 40)  # every ordinary token: the hardest case
+
+    def overdrawn(outputs) -> bool:
+        return any(out.count(t) > row[: row.index(EOS)].count(t)
+                   for row, outs in zip(rows, outputs, strict=True) for out in outs
+                   for t in placeholders.tolist())
+
+    assert overdrawn(decode(model, src, lengths))  # left free, it repeats and invents
+    for shortlist in (None, model.shortlist(torch.arange(40), src)):
+        assert not overdrawn(decode(model, src, lengths, shortlist=shortlist,
+                                    placeholders=placeholders))
+
+
 def test_sentence_chrf_is_sacrebleus():
     from sacrebleu.metrics import CHRF
 
@@ -162,6 +185,23 @@ def test_consensus_picks_what_the_weighted_candidates_agree_on():
     shares = weights([-0.1, -0.1, -2.0], draft_weight=0.3)
     assert shares[-1] == 0.3 and sum(shares) == pytest.approx(1.0)
     assert shares[0] == shares[1] > shares[2]
+
+
+def test_consensus_is_the_weighted_chrf_argmax_with_repeated_candidates():
+    import random
+
+    from sacrebleu.metrics import CHRF
+
+    pool = ["Turn on the light.", "Turn on the lights.", "Switch the lamp off.", "Lights on"]
+    rng = random.Random(0)
+    for _ in range(30):
+        candidates = [rng.choice(pool) for _ in range(6)]  # repeats, as a beam often has
+        shares = [rng.random() for _ in candidates]
+        expected = [sum(w * CHRF().sentence_score(c, [other]).score
+                        for other, w in zip(candidates, shares, strict=True)) for c in candidates]
+        best = consensus(candidates, shares)
+        assert expected[best] == pytest.approx(max(expected))
+        assert best == candidates.index(candidates[best])  # a repeat's first place
 
 
 def test_the_draft_weighs_more_where_the_network_is_unsure():

@@ -58,12 +58,17 @@ def weights(scores: Sequence[float], draft_weight: float) -> list[float]:
 
 def consensus(candidates: Sequence[str], weights: Sequence[float]) -> int:
     """Index of the candidate with the highest expected chrF against every candidate, each
-    weighted (a candidate agrees with itself fully: 100)."""
-    grams = [char_ngrams(c) for c in candidates]
-    expected = [100.0 * w for w in weights]
-    for i in range(len(candidates)):
-        for j in range(i + 1, len(candidates)):
+    weighted (a candidate agrees with itself fully: 100). Equal candidates (a beam often
+    holds one text in several subword spellings) are scored once, with their weights added."""
+    share: dict[str, float] = {}
+    for candidate, weight in zip(candidates, weights, strict=True):
+        share[candidate] = share.get(candidate, 0.0) + weight
+    texts = list(share)  # in order of first appearance: ties go to the earliest, as before
+    grams = [char_ngrams(t) for t in texts]
+    expected = [100.0 * share[t] for t in texts]
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
             i_to_j, j_to_i = chrf_both(grams[i], grams[j])
-            expected[i] += weights[j] * i_to_j
-            expected[j] += weights[i] * j_to_i
-    return max(range(len(candidates)), key=expected.__getitem__)
+            expected[i] += share[texts[j]] * i_to_j
+            expected[j] += share[texts[i]] * j_to_i
+    return candidates.index(texts[max(range(len(texts)), key=expected.__getitem__)])

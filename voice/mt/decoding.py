@@ -1,4 +1,9 @@
-"""Batched greedy and beam search with length normalisation (Wu et al., 2016)."""
+"""Batched greedy and beam search with length normalisation (Wu et al., 2016).
+
+Both may be given the placeholder token ids (voice.mt.placeholders): each is then written at
+most as often as the source holds it, so a number is never repeated or invented ("Add 37
+minutes to 37 minutes timer" from a small model's greedy search).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,35 @@ def _strip(rows: torch.Tensor) -> list[list[int]]:
     return out
 
 
+class _Budget:
+    """How many more times each row may write each placeholder: as often as its source holds
+    it, counted up to the first EOS (a post-editor's draft after it repeats the placeholders)."""
+
+    def __init__(self, src: torch.Tensor, placeholders: torch.Tensor,
+                 shortlist: Shortlist | None, rows_per_source: int = 1) -> None:
+        columns = placeholders if shortlist is None else shortlist.column[placeholders]
+        kept = columns >= 0  # one outside the shortlist cannot be written anyway
+        self.ids, self.columns = placeholders[kept], columns[kept]
+        in_source = (src == EOS).cumsum(1) == 0
+        held = ((src[:, :, None] == self.ids) & in_source[:, :, None]).sum(1)
+        self.left = held.repeat_interleave(rows_per_source, 0)
+
+    def forbid_spent(self, logits: torch.Tensor) -> None:
+        """Set to -inf, in place, the logits (rows, columns) of the placeholders used up."""
+        logits[:, self.columns] = logits[:, self.columns].masked_fill(self.left <= 0, -torch.inf)
+
+    def spend(self, step: torch.Tensor, rows: torch.Tensor | None = None) -> None:
+        """Count the token ids just written, by the rows `rows` picked (beam search)."""
+        left = self.left if rows is None else self.left.index_select(0, rows)
+        self.left = left - (step[:, None] == self.ids).long()
+
+
+def _budget(src: torch.Tensor, placeholders: torch.Tensor | None, shortlist: Shortlist | None,
+            rows_per_source: int = 1) -> _Budget | None:
+    return None if placeholders is None else _Budget(src, placeholders, shortlist,
+                                                     rows_per_source)
+
+
 def _ids(step: torch.Tensor, shortlist: Shortlist | None) -> torch.Tensor:
     """Token ids of chosen output columns (the same with the whole vocabulary)."""
     return step if shortlist is None else shortlist.ids[step]
@@ -40,8 +74,10 @@ def _ids(step: torch.Tensor, shortlist: Shortlist | None) -> torch.Tensor:
 
 @torch.no_grad()
 def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor,
-           shortlist: Shortlist | None = None) -> list[list[int]]:
+           shortlist: Shortlist | None = None, placeholders: torch.Tensor | None = None
+           ) -> list[list[int]]:
     memory, key, source, state = model.encode(src, lengths)
+    budget = _budget(src, placeholders, shortlist)
     tokens = torch.full((src.size(0), 1), BOS, dtype=torch.long, device=src.device)
     done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
     limits = _limits(lengths).to(src.device)
@@ -49,7 +85,11 @@ def greedy(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor,
         logits, state = model.decode(tokens[:, -1:], memory, key, source, state, shortlist)
         logits = logits[:, -1]
         logits[:, _NEVER] = -torch.inf
+        if budget is not None:
+            budget.forbid_spent(logits)
         step = _ids(logits.argmax(-1), shortlist).masked_fill(done, PAD)
+        if budget is not None:
+            budget.spend(step)
         tokens = torch.cat([tokens, step[:, None]], 1)
         done |= (step == EOS) | (limits <= t + 1)
         if done.all():
@@ -74,19 +114,22 @@ def _settled(scores: torch.Tensor, done: torch.Tensor, length: torch.Tensor,
 
 @torch.no_grad()
 def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 5,
-                alpha: float = 0.6, shortlist: Shortlist | None = None) -> list[list[int]]:
+                alpha: float = 0.6, shortlist: Shortlist | None = None,
+                placeholders: torch.Tensor | None = None) -> list[list[int]]:
     """The best hypothesis per sentence by log-probability / ((5 + length) / 6) ** alpha."""
-    tokens, normalised = beam_hypotheses(model, src, lengths, beam, alpha, shortlist)
+    tokens, normalised = beam_hypotheses(model, src, lengths, beam, alpha, shortlist,
+                                         placeholders)
     best = torch.arange(src.size(0), device=src.device) * beam + normalised.argmax(-1)
     return _strip(tokens.index_select(0, best))
 
 
 def n_best(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int = 5,
-           alpha: float = 0.6, shortlist: Shortlist | None = None
-           ) -> list[list[tuple[list[int], float]]]:
+           alpha: float = 0.6, shortlist: Shortlist | None = None,
+           placeholders: torch.Tensor | None = None) -> list[list[tuple[list[int], float]]]:
     """Each sentence's beam rows that can win (finished ones, or the open ones where none
     finished) with their normalised scores, best first."""
-    tokens, normalised = beam_hypotheses(model, src, lengths, beam, alpha, shortlist)
+    tokens, normalised = beam_hypotheses(model, src, lengths, beam, alpha, shortlist,
+                                         placeholders)
     rows = _strip(tokens)
     out = []
     for i, scores in enumerate(normalised.tolist()):
@@ -96,7 +139,8 @@ def n_best(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int =
 
 
 def beam_hypotheses(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, beam: int,
-                    alpha: float, shortlist: Shortlist | None
+                    alpha: float, shortlist: Shortlist | None,
+                    placeholders: torch.Tensor | None = None
                     ) -> tuple[torch.Tensor, torch.Tensor]:
     """Beam search: every row's tokens (batch * beam, steps) and normalised score (batch,
     beam), -inf for a cut-off row of a sentence where another row finished.
@@ -110,6 +154,7 @@ def beam_hypotheses(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, be
     memory, key, source, state = model.encode(src, lengths)
     memory, key, source = (t.repeat_interleave(beam, 0) for t in (memory, key, source))
     state = _select(state, torch.arange(batch, device=device).repeat_interleave(beam))
+    budget = _budget(src, placeholders, shortlist, beam)
     tokens = torch.full((batch * beam, 1), BOS, dtype=torch.long, device=device)
     scores = torch.full((batch, beam), -torch.inf, device=device)
     scores[:, 0] = 0.0  # all rows start identical: keep one
@@ -121,6 +166,8 @@ def beam_hypotheses(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, be
         logits, state = model.decode(tokens[:, -1:], memory, key, source, state, shortlist)
         logp = logits[:, -1].float().log_softmax(-1)
         logp[:, _NEVER] = -torch.inf
+        if budget is not None:
+            budget.forbid_spent(logp)
         still = done | stopped.repeat_interleave(beam)  # rows carried over as they are
         logp[still] = -torch.inf
         logp[still, PAD] = 0.0
@@ -130,6 +177,8 @@ def beam_hypotheses(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, be
         step = _ids((index % vocab).view(-1), shortlist)
         tokens = torch.cat([tokens.index_select(0, rows), step[:, None]], 1)
         state = _select(state, rows)
+        if budget is not None:
+            budget.spend(step, rows)
         length = length.index_select(0, rows) + (~still.index_select(0, rows)).float()
         done = done.index_select(0, rows) | (step == EOS)
         scores = top

@@ -12,7 +12,8 @@ from voice.mt.placeholders import MAX_PLACEHOLDERS
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 BT = "<bt>"  # leads a back-translated (synthetic) source in training; never given when translating
-SYMBOLS = [f"<n{i}>" for i in range(MAX_PLACEHOLDERS)] + [BT]  # never split
+PLACEHOLDERS = [f"<n{i}>" for i in range(MAX_PLACEHOLDERS)]  # voice.mt.placeholders
+SYMBOLS = [*PLACEHOLDERS, BT]  # never split
 
 
 class Tokenizer:

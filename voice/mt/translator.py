@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -17,7 +18,7 @@ from voice.mt.consensus import consensus, weights
 from voice.mt.decoding import beam_search, greedy, n_best
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, unmask
-from voice.mt.tokenizer import EOS, PAD, Tokenizer
+from voice.mt.tokenizer import EOS, PAD, PLACEHOLDERS, UNK, Tokenizer
 from voice.text import lacks_accents, restore_accents
 
 TOKENIZER = "spm.model"
@@ -84,6 +85,9 @@ class Translator:
         self.frequent = None if frequent is None else torch.tensor(frequent, dtype=torch.long)
         self.draft_weight = draft_weight if model.config.draft else 0.0
         self.accents = accents
+        # decoding writes each number placeholder at most as often as the source holds it
+        ids = [tokenizer.piece_id(piece) for piece in PLACEHOLDERS]
+        self.placeholders = torch.tensor([i for i in ids if i != UNK], dtype=torch.long)
 
     @classmethod
     def load(cls, path: str | Path | None = None, shortlist: int | None = None,
@@ -120,28 +124,42 @@ class Translator:
         order = sorted(range(len(texts)), key=lambda i: len(masked[i][0]))
         out = [""] * len(texts)
         todo = [i for i in order if masked[i][0].strip()]
-        drafts = {}  # Apertium's English of each masked source, in one call for all of them
-        if self.model.config.draft:
-            drafts = dict(zip(todo, apertium([masked[i][0] for i in todo]), strict=True))
+        chunks = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
         device = next(self.model.parameters()).device
-        for start in range(0, len(todo), batch_size):
-            chunk = todo[start:start + batch_size]
-            src, lengths = source_batch(self.tokenizer, [masked[i][0] for i in chunk],
-                                        [drafts[i] for i in chunk] if drafts else None)
+        search = {"placeholders": self.placeholders.to(device)}
+        for chunk, drafts in zip(chunks, self._drafts([[masked[i][0] for i in c] for c in chunks]),
+                                 strict=True):
+            src, lengths = source_batch(self.tokenizer, [masked[i][0] for i in chunk], drafts)
             src, lengths = src.to(device), lengths.to(device)
-            shortlist = None if self.frequent is None else self.model.shortlist(self.frequent, src)
+            search["shortlist"] = None if self.frequent is None else \
+                self.model.shortlist(self.frequent, src)
             if beam > 1 and self.draft_weight > 0:
-                ranked = n_best(self.model, src, lengths, beam, shortlist=shortlist)
-                english = [self._consensus(hypotheses, drafts[i], masked[i][1])
-                           for i, hypotheses in zip(chunk, ranked, strict=True)]
+                ranked = n_best(self.model, src, lengths, beam, **search)
+                english = [self._consensus(hypotheses, draft, masked[i][1])
+                           for i, hypotheses, draft in zip(chunk, ranked, drafts, strict=True)]
             else:
-                ids = greedy(self.model, src, lengths, shortlist) if beam <= 1 else \
-                    beam_search(self.model, src, lengths, beam, shortlist=shortlist)
+                ids = greedy(self.model, src, lengths, **search) if beam <= 1 else \
+                    beam_search(self.model, src, lengths, beam, **search)
                 english = [_finish(unmask(text, masked[i][1]))
                            for i, text in zip(chunk, self.tokenizer.decode(ids), strict=True)]
             for i, text in zip(chunk, english, strict=True):
                 out[i] = text
         return out
+
+    def _drafts(self, chunks: list[list[str]]) -> Iterator[list[str] | None]:
+        """Apertium's English of each chunk of masked sources (None without a post-editing
+        model), each asked for ahead: Apertium runs in processes of its own, so it drafts the
+        next chunks while the model decodes this one."""
+        if not self.model.config.draft:
+            yield from (None for _ in chunks)
+            return
+        pool = ThreadPoolExecutor(1)
+        try:
+            futures = [pool.submit(apertium, chunk) for chunk in chunks]
+            for future in futures:
+                yield future.result()
+        finally:
+            pool.shutdown(cancel_futures=True)
 
     def _with_accents(self, text: str) -> str:
         if self.accents is None or not lacks_accents(text):
