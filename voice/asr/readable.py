@@ -29,7 +29,7 @@ import torch
 from rich.console import Console
 from rich.progress import Progress
 
-from voice.asr.teacher import WINDOW, WhisperEncoder, _pack
+from voice.asr.teacher import WINDOW, WhisperEncoder, _pack, packed
 from voice.audio import load_audio
 from voice.data.manifest import read_jsonl, write_jsonl
 from voice.files import write_atomically
@@ -79,12 +79,9 @@ def scores(manifest: Path, scorer: WhisperScorer | None = None) -> list[float]:
         task = progress.add_task(f"readable {manifest.name}", total=len(windows))
         for window in windows:
             end = max(start + min(len(audio[i]), WINDOW - start) for i, start in window)
-            packed = np.zeros(end, np.float32)
-            for i, start in window:
-                clip = audio[i][:WINDOW - start]
-                packed[start:start + len(clip)] = clip
             texts = [rows[i]["text"] for i, _ in window]
-            for (i, _), score in zip(window, scorer.window(packed, texts), strict=True):
+            clips = packed(audio, window)[:end]  # the padding is not scored
+            for (i, _), score in zip(window, scorer.window(clips, texts), strict=True):
                 out[i] = score
             progress.advance(task)
     write_atomically(cache, json.dumps({"scores": out}))

@@ -56,6 +56,15 @@ def _pack(lengths: list[int]) -> Iterator[list[tuple[int, int]]]:
         yield window
 
 
+def packed(audio: list[np.ndarray], window: list[tuple[int, int]]) -> np.ndarray:
+    """One window's utterances laid into 30 s of audio at their start samples."""
+    out = np.zeros(WINDOW, np.float32)
+    for i, start in window:
+        clip = audio[i][:WINDOW - start]
+        out[start:start + len(clip)] = clip
+    return out
+
+
 def _cut(encoded: np.ndarray, start: int, samples: int) -> np.ndarray:
     """One utterance's teacher frames at the student's rate: pairs of 20 ms frames averaged,
     the last frame repeated where the student's count runs past the teacher's."""
@@ -93,11 +102,7 @@ def build(manifest: Path, encoder: WhisperEncoder) -> None:
     with Progress(console=Console(stderr=True)) as progress:  # stdout carries JSON
         task = progress.add_task(f"teacher {manifest.name}", total=len(windows))
         for window in windows:
-            packed = np.zeros(WINDOW, np.float32)
-            for i, start in window:
-                clip = audio[i][:WINDOW - start]
-                packed[start:start + len(clip)] = clip
-            encoded = encoder(packed)
+            encoded = encoder(packed(audio, window))
             for i, start in window:
                 frames[i] = _cut(encoded, start, len(audio[i])).astype(np.float16)
             progress.advance(task)
