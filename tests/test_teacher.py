@@ -12,7 +12,7 @@ import torch
 from voice.asr.data import AsrDataConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer, without_aux_heads
 from voice.asr.task import AsrRecipe, AsrTask, TeacherConfig, distillation_loss
-from voice.asr.teacher import DIM, GAP, TEACHER_HOP, WINDOW, TeacherFrames, _pack, student_frames
+from voice.asr.teacher import DIM, GAP, TEACHER_HOP, WINDOW, TeacherFrames, pack, student_frames
 from voice.audio import SAMPLE_RATE, save_wav
 
 
@@ -32,7 +32,7 @@ class RampEncoder:
 
 def test_windows_hold_several_utterances_and_never_pass_30_seconds():
     lengths = [5 * SAMPLE_RATE] * 13
-    windows = list(_pack(lengths))
+    windows = list(pack(lengths))
     assert [len(w) for w in windows] == [5, 5, 3]
     for window in windows:
         i, start = window[-1]

@@ -29,7 +29,7 @@ import torch
 from rich.console import Console
 from rich.progress import Progress
 
-from voice.asr.teacher import WINDOW, WhisperEncoder, _pack, packed
+from voice.asr.teacher import WhisperEncoder, pack, packed
 from voice.audio import load_audio
 from voice.data.manifest import read_jsonl, write_jsonl
 from voice.files import write_atomically
@@ -74,14 +74,13 @@ def scores(manifest: Path, scorer: WhisperScorer | None = None) -> list[float]:
     rows = list(read_jsonl(manifest))
     audio = [load_audio(manifest.parent / r["audio"]) for r in rows]
     out: list[float] = [0.0] * len(rows)
-    windows = list(_pack([len(a) for a in audio]))
+    windows = list(pack([len(a) for a in audio]))
     with Progress(console=Console(stderr=True)) as progress:
         task = progress.add_task(f"readable {manifest.name}", total=len(windows))
         for window in windows:
-            end = max(start + min(len(audio[i]), WINDOW - start) for i, start in window)
             texts = [rows[i]["text"] for i, _ in window]
-            clips = packed(audio, window)[:end]  # the padding is not scored
-            for (i, _), score in zip(window, scorer.window(clips, texts), strict=True):
+            for (i, _), score in zip(window, scorer.window(packed(audio, window), texts),
+                                     strict=True):
                 out[i] = score
             progress.advance(task)
     write_atomically(cache, json.dumps({"scores": out}))

@@ -41,7 +41,7 @@ def student_frames(samples: int) -> int:
     return Subsample.out_frames(LogMel.num_frames(samples))
 
 
-def _pack(lengths: list[int]) -> Iterator[list[tuple[int, int]]]:
+def pack(lengths: list[int]) -> Iterator[list[tuple[int, int]]]:
     """Windows of (utterance, start sample), in manifest order, each under 30 s."""
     window: list[tuple[int, int]] = []
     used = 0
@@ -57,10 +57,11 @@ def _pack(lengths: list[int]) -> Iterator[list[tuple[int, int]]]:
 
 
 def packed(audio: list[np.ndarray], window: list[tuple[int, int]]) -> np.ndarray:
-    """One window's utterances laid into 30 s of audio at their start samples."""
-    out = np.zeros(WINDOW, np.float32)
-    for i, start in window:
-        clip = audio[i][:WINDOW - start]
+    """One window's utterances laid out at their start samples, up to the last one's end
+    (the encoder pads the rest of the 30 s with silence)."""
+    clips = [(start, audio[i][:WINDOW - start]) for i, start in window]
+    out = np.zeros(max(start + len(clip) for start, clip in clips), np.float32)
+    for start, clip in clips:
         out[start:start + len(clip)] = clip
     return out
 
@@ -98,7 +99,7 @@ def build(manifest: Path, encoder: WhisperEncoder) -> None:
     rows = list(read_jsonl(manifest))
     audio = [load_audio(manifest.parent / r["audio"]) for r in rows]
     frames: list[np.ndarray | None] = [None] * len(rows)
-    windows = list(_pack([len(a) for a in audio]))
+    windows = list(pack([len(a) for a in audio]))
     with Progress(console=Console(stderr=True)) as progress:  # stdout carries JSON
         task = progress.add_task(f"teacher {manifest.name}", total=len(windows))
         for window in windows:
