@@ -84,7 +84,7 @@ def test_transcribe_without_the_lm_falls_back_to_greedy_with_a_note(tmp_path):
     model = tmp_path / "asr-es"
     model.mkdir()
     for name in ("model.safetensors", "config.json"):
-        (model / name).symlink_to(Path("models/asr-es", name).resolve())
+        (model / name).symlink_to(Path("voice/models/asr-es", name).resolve())
     sample = "assets/samples/conf-waitforleader.wav"
     default = run("transcribe", sample, "--model-dir", str(model))
     assert default.returncode == 0, default.stderr
@@ -96,22 +96,21 @@ def test_transcribe_without_the_lm_falls_back_to_greedy_with_a_note(tmp_path):
     assert len(asked.stderr.strip().splitlines()) == 1 and "voice train lm" in asked.stderr
 
 
-def test_installed_package_without_models_names_voice_models(tmp_path, monkeypatch):
-    """Outside a checkout there is no models/: the error says to set VOICE_MODELS."""
+def test_models_ship_inside_the_package_and_voice_models_overrides(tmp_path, monkeypatch):
+    """No variable: the package's own models; VOICE_MODELS: that folder, and a one-line error
+    naming the training command when it lacks a model."""
     import voice.models
     from voice.errors import VoiceError
 
     monkeypatch.delenv("VOICE_MODELS", raising=False)
-    monkeypatch.setattr(voice.models, "CHECKOUT", tmp_path)
-    monkeypatch.setattr(voice.models, "REPO_MODELS", tmp_path / "models")
+    assert voice.models.find_model("mt-es-en") == voice.models.SHIPPED / "mt-es-en"
+    monkeypatch.setenv("VOICE_MODELS", str(tmp_path))
     try:
         voice.models.find_model("asr-es")
     except VoiceError as error:
-        assert "VOICE_MODELS" in str(error)
+        assert str(tmp_path) in str(error) and "voice train asr" in str(error)
     else:
-        raise AssertionError("no error without a models folder")
-    monkeypatch.setenv("VOICE_MODELS", "models")
-    assert voice.models.find_model("asr-es") == Path("models/asr-es")
+        raise AssertionError("no error without a model in VOICE_MODELS")
 
 
 def test_intent_accepts_json_as_the_contract_says():

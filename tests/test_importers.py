@@ -88,11 +88,11 @@ def test_shipped_recipes_load_and_chain():
         recipe = load_recipe(path, AsrRecipe)
         assert recipe.model.cell == ("gru" if path.stem.endswith("gru") else "lstm")
         assert len(recipe.data.repeat) == len(recipe.data.train)
-        # only the shipped model's last stage writes models/asr-es; comparisons export elsewhere
+        # only the shipped last stage writes voice/models/asr-es; comparisons export elsewhere
         shipped = path.stem == "asr-es-real-ft" and path.parent.name == "recipes"
-        assert (str(recipe.train.export_dir) == "models/asr-es") == shipped, path
+        assert (str(recipe.train.export_dir) == "voice/models/asr-es") == shipped, path
         exports[path.stem] = (recipe.train.init, recipe.train.export_dir)
     # each stage starts from the previous stage's export, never from its own output
     assert exports["asr-es"] == ("", "runs/asr-es/model")
     assert exports["asr-es-voices-ft"] == ("runs/asr-es/model", "runs/asr-es-voices-ft/model")
-    assert exports["asr-es-real-ft"] == ("runs/asr-es-voices-ft/model", "models/asr-es")
+    assert exports["asr-es-real-ft"] == ("runs/asr-es-voices-ft/model", "voice/models/asr-es")

@@ -14,7 +14,7 @@ from voice.audio import save_wav
 
 from .conftest import needs
 
-SHIPPED = Path(__file__).resolve().parents[1] / "models" / "asr-es"
+SHIPPED = Path(__file__).resolve().parents[1] / "voice" / "models" / "asr-es"
 
 
 @needs("espeak-ng", "espeak-ng")
@@ -137,4 +137,4 @@ def test_phone_experiment_recipe_loads():
     recipe = load_recipe("recipes/experiments/asr-es-phones-ft.toml", AsrRecipe)
     assert recipe.phones.weight > 0 and recipe.train.init == "runs/asr-es-voices-ft/model"
     assert len(recipe.data.repeat) == len(recipe.data.train)
-    assert not str(recipe.train.export_dir).startswith("models/")
+    assert not str(recipe.train.export_dir).startswith("voice/models/")

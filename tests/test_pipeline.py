@@ -153,8 +153,8 @@ def test_batch_workers_failing_to_start_give_one_line(tmp_path):
     models = tmp_path / "models"  # a recogniser folder without its config: the workers fail
     (models / "asr-es").mkdir(parents=True)
     (models / "asr-es" / "model.safetensors").write_bytes(b"")
-    (models / "asr-es" / "lm.json.gz").symlink_to(Path("models/asr-es/lm.json.gz").resolve())
-    (models / "mt-es-en").symlink_to(Path("models/mt-es-en").resolve())
+    (models / "asr-es" / "lm.json.gz").symlink_to(Path("voice/models/asr-es/lm.json.gz").resolve())
+    (models / "mt-es-en").symlink_to(Path("voice/models/mt-es-en").resolve())
     result = run("translate", *map(str, SAMPLES[:2]), "-o", str(tmp_path / "out"), "--jobs", "2",
                  env={"VOICE_MODELS": str(models)})
     assert result.returncode == 2

@@ -26,7 +26,7 @@ from voice.wake.detector import (
     peaks,
 )
 
-SHIPPED = Path("models/wake-es")
+SHIPPED = Path("voice/models/wake-es")
 SPEECH = "assets/samples/conf-waitforleader.wav"  # real Spanish speech, not the phrase
 
 

@@ -36,3 +36,17 @@ class SpeechEngine(StrEnum):
 
     espeak_ng = "espeak-ng"
     pyttsx3 = "pyttsx3"
+
+
+class RecognizerKind(StrEnum):
+    """Which recogniser writes the text: the BiLSTM-CTC over Whisper base's frozen encoder
+    (reads unseen voices far better; needs the Whisper base wheels) or the small log-mel
+    BiLSTM-CTC (no encoder; also the live pipeline's streaming first pass)."""
+
+    encoder = "encoder"
+    small = "small"
+
+    @property
+    def folder(self) -> str:
+        """Its model folder under models/."""
+        return {"encoder": "asr-es-encoder", "small": "asr-es"}[self.value]

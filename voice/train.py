@@ -52,7 +52,7 @@ class TrainConfig:
     seed: int = 0
     init: str = ""  # start from this exported model's weights (fine-tuning); "" = from scratch
     run_dir: str = "runs/model"
-    export_dir: str = "models/model"
+    export_dir: str = "runs/model"
 
 
 class Task(Protocol):

@@ -9,12 +9,12 @@ network, not on audio.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
+from voice.asr.model import Subsample
 from voice.audio import SAMPLE_RATE, LogMel
 
 
@@ -40,7 +40,7 @@ class AugmentConfig:
     time_width: int = 40
 
 
-SILENCE = math.log(1e-6)  # log-mel value of digital silence (see audio.LogMel)
+SILENCE = Subsample.PAD  # log-mel value of digital silence (see audio.LogMel)
 _NOISE_SHAPE: torch.Tensor | None = None
 
 
@@ -124,6 +124,13 @@ def augment(x: torch.Tensor, config: AugmentConfig, other: torch.Tensor | None =
     if torch.rand(()) < config.noise:
         noise = noise_shape() + torch.randn(x.shape[0], 1) * 0.3 + torch.randn(x.shape) * 0.5
         x = _mix(x, noise, _uniform(*config.snr_db))
+    return mask(x, config)
+
+
+def mask(x: torch.Tensor, config: AugmentConfig) -> torch.Tensor:
+    """SpecAugment's masks: bands of bins and spans of frames set to the utterance's mean. All
+    the encoder recogniser's frames get (their audio was augmented before the encoder)."""
+    frames, bins = x.shape
     fill = x.mean()
     x = x.clone()
     for _ in range(config.freq_masks):

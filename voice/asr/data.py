@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from voice.asr.augment import SILENCE, AugmentConfig, augment
+from voice.asr.augment import AugmentConfig, augment, mask
 from voice.asr.features import FeatureSet
-from voice.asr.model import Subsample
+from voice.asr.model import FRONTENDS, Subsample
 from voice.asr.teacher import TeacherFrames, resample
 from voice.text import CharVocab
 from voice.train import cut_batches
@@ -63,11 +63,11 @@ def _pad_teacher(teacher: list[torch.Tensor | None],
 def collate(feats: list[torch.Tensor], targets: list[list[int]],
             phones: list[list[int]] | None = None,
             teacher: list[np.ndarray | None] | None = None,
-            speakers: list[int] | None = None) -> Batch:
+            speakers: list[int] | None = None, frontend: type = Subsample) -> Batch:
     """Pad with silence: the model runs unpacked, so padding must look like trailing quiet.
     Teacher frames are stretched to each utterance's output frames (tempo augmentation)."""
     lengths = torch.tensor([len(f) for f in feats])
-    padded = torch.full((len(feats), int(lengths.max()), feats[0].shape[1]), SILENCE)
+    padded = torch.full((len(feats), int(lengths.max()), feats[0].shape[1]), frontend.PAD)
     for i, f in enumerate(feats):
         padded[i, : len(f)] = f
     batch = Batch(padded, lengths, *_flat(targets), *(_flat(phones) if phones else (None, None)))
@@ -81,9 +81,9 @@ def collate(feats: list[torch.Tensor], targets: list[list[int]],
     return batch
 
 
-def fits(frames: int, target: int) -> bool:
+def fits(frames: int, target: int, frontend: type = Subsample) -> bool:
     """CTC needs at least one output frame per symbol (plus slack for repeats)."""
-    return 0 < target and Subsample.out_frames(frames * 85 // 100) > target * 1.1
+    return 0 < target and frontend.out_frames(frames * 85 // 100) > target * 1.1
 
 
 @dataclass
@@ -104,8 +104,9 @@ class AsrBatches:
 
     def __init__(self, sets: list[FeatureSet], repeat: list[int], config: AsrDataConfig,
                  augment_config: AugmentConfig | None, vocab: CharVocab, seed: int = 0,
-                 extra: list[SetTargets] | None = None) -> None:
+                 extra: list[SetTargets] | None = None, features: str = "logmel") -> None:
         self.sets, self.config, self.augment = sets, config, augment_config
+        self.frontend = FRONTENDS[features]
         self.seed = seed
         self.extra = extra or [SetTargets(["es"] * len(s)) for s in sets]
         self.targets = [[vocab.encode(t) if lang == "es" else [] for t, lang in
@@ -116,11 +117,11 @@ class AsrBatches:
         for k, (s, times) in enumerate(zip(sets, repeat, strict=True)):
             e = self.extra[k]
             for i, frames in enumerate(s.lengths()):
-                ok = fits(int(frames), len(self.targets[k][i])) or (
+                ok = fits(int(frames), len(self.targets[k][i]), self.frontend) or (
                     not self.targets[k][i] and (
                         (e.phones is not None and fits(int(frames), len(e.phones[i])))
                         or e.teacher is not None))
-                if ok and frames <= config.max_seconds * 100:
+                if ok and frames <= config.max_seconds * self.frontend.RATE:
                     self.items += [(k, i, int(frames))] * times
 
     def plan(self, epoch: int) -> list[list[tuple[int, int, int]]]:
@@ -148,7 +149,9 @@ class AsrBatches:
 
     def _collate(self, batch: list[tuple[int, int, int]]) -> Batch:
         feats = [torch.from_numpy(self.sets[k][i].astype("float32")) for k, i, _ in batch]
-        if self.augment is not None:
+        if self.augment is not None and self.frontend is not Subsample:
+            feats = [mask(f, self.augment) for f in feats]  # the audio was augmented before
+        elif self.augment is not None:
             others = feats[1:] + feats[:1]
             feats = [augment(f, self.augment, o) for f, o in zip(feats, others, strict=True)]
         phones = [self.extra[k].phones[i] if self.extra[k].phones is not None else []
@@ -158,4 +161,4 @@ class AsrBatches:
         speakers = [self.extra[k].speakers[i] for k, i, _ in batch] \
             if self.extra[0].speakers is not None else None
         return collate(feats, [self.targets[k][i] for k, i, _ in batch], phones, teacher,
-                       speakers)
+                       speakers, self.frontend)

@@ -1,4 +1,9 @@
-"""Log-mel features of a whole manifest, computed once and memory-mapped for training."""
+"""The recogniser's input frames for a whole manifest, computed once and memory-mapped for
+training: log-mels (10 ms, 80 bins) or Whisper base's encoder frames (20 ms, 512 wide).
+
+Each cache records the front end's settings: a cache made with other settings (or older than
+its manifest) is rebuilt, never silently reused.
+"""
 
 from __future__ import annotations
 
@@ -9,27 +14,41 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from voice.audio import N_MELS, LogMel, load_audio
+from voice.asr.recognizer import EncoderFeatures
+from voice.audio import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel, load_audio
 from voice.data.manifest import read_jsonl
 from voice.data.parallel import parallel_map
 from voice.files import atomic_path, write_atomically
 
-_LOGMEL: LogMel | None = None
+SUFFIX = {"logmel": "feats", "whisper": "whisper"}
+_EXTRACT: dict[str, LogMel | EncoderFeatures] = {}
 
 
-def _features(path: str) -> np.ndarray:
-    global _LOGMEL
-    if _LOGMEL is None:
+def settings(kind: str) -> dict:
+    """What a cache of this kind depends on besides the audio."""
+    if kind == "logmel":
+        return {"kind": kind, "n_mels": N_MELS, "hop": HOP_LENGTH, "win": WIN_LENGTH}
+    from importlib.metadata import version
+
+    from voice.asr.encoder import PARTS
+
+    return {"kind": kind, "encoder": f"{PARTS[0]}=={version(PARTS[0])}", "layer": "last",
+            "compute": "int8"}
+
+
+def _features(job: tuple[str, str]) -> np.ndarray:
+    kind, path = job
+    if kind not in _EXTRACT:  # once per worker process, on one thread
         torch.set_num_threads(1)
-        _LOGMEL = LogMel()
+        _EXTRACT[kind] = LogMel() if kind == "logmel" else EncoderFeatures(threads=1)
     with torch.no_grad():
         audio = torch.from_numpy(load_audio(path))
-        return _LOGMEL(audio[None])[0].numpy().astype(np.float16)
+        return _EXTRACT[kind](audio[None])[0].numpy().astype(np.float16)
 
 
 @dataclass
 class FeatureSet:
-    """Features (frames x 80, float16) and transcripts of every utterance of one manifest."""
+    """Frames (float16) and transcripts of every utterance of one manifest."""
 
     features: np.ndarray
     offsets: np.ndarray
@@ -46,21 +65,35 @@ class FeatureSet:
         return self.features[self.offsets[i]:self.offsets[i + 1]]
 
     @classmethod
-    def load(cls, manifest: str | Path, jobs: int | None = None) -> FeatureSet:
-        """Open the cache next to the manifest, building it first if missing or stale."""
+    def load(cls, manifest: str | Path, jobs: int | None = None,
+             kind: str = "logmel") -> FeatureSet:
+        """Open the cache next to the manifest, building it first if missing, stale or made
+        with other front-end settings."""
         manifest = Path(manifest)
-        data, index = manifest.with_suffix(".feats.npy"), manifest.with_suffix(".feats.json")
-        if not index.exists() or index.stat().st_mtime < manifest.stat().st_mtime:
+        data = manifest.with_suffix(f".{SUFFIX[kind]}.npy")
+        index = manifest.with_suffix(f".{SUFFIX[kind]}.json")
+        wanted = settings(kind)
+        if not _fresh(index, manifest, wanted):
             rows = list(read_jsonl(manifest))
-            audio = [str(manifest.parent / r["audio"]) for r in rows]
-            feats = parallel_map(_features, audio, f"features {manifest.name}", jobs)
+            jobs_ = [(kind, str(manifest.parent / r["audio"])) for r in rows]
+            feats = parallel_map(_features, jobs_, f"{kind} {manifest.name}", jobs)
             offsets = np.concatenate([[0], np.cumsum([len(f) for f in feats])])
+            width = feats[0].shape[1] if feats else (N_MELS if kind == "logmel" else 512)
             # atomic writes (per-process temp names: torchrun ranks may build the same cache at
             # once); the index last, since its time stamp says the cache is fresh
             with atomic_path(data, ".npy") as tmp:
-                np.save(tmp, np.concatenate(feats) if feats else np.zeros((0, N_MELS), np.float16))
-            write_atomically(index, json.dumps({"offsets": offsets.tolist(),
+                np.save(tmp, np.concatenate(feats) if feats else np.zeros((0, width), np.float16))
+            write_atomically(index, json.dumps({"frontend": wanted, "offsets": offsets.tolist(),
                                                 "texts": [r["text"] for r in rows]}))
         meta = json.loads(index.read_text())
         return cls(np.load(data, mmap_mode="r"), np.asarray(meta["offsets"]), meta["texts"],
                    manifest.stem)
+
+
+def _fresh(index: Path, manifest: Path, wanted: dict) -> bool:
+    if not index.exists() or index.stat().st_mtime < manifest.stat().st_mtime:
+        return False
+    try:
+        return json.loads(index.read_text()).get("frontend") == wanted
+    except ValueError:
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import torch
@@ -13,7 +14,8 @@ from voice.errors import VoiceError
 
 @dataclass
 class AsrModelConfig:
-    n_mels: int = N_MELS
+    features: str = "logmel"  # logmel: 10 ms log-mels | whisper: Whisper base's encoder frames
+    n_mels: int = N_MELS  # feature width (the encoder's 512 for whisper)
     channels: int = 32  # convolution channels of the subsampling front-end
     hidden: int = 256  # per direction
     layers: int = 4
@@ -34,6 +36,8 @@ class Subsample(nn.Module):
     """Two stride-2 convolutions: 10 ms frames -> 40 ms frames, 80 mel bins -> 20."""
 
     STRIDE = 4
+    RATE = 100  # input frames per second
+    PAD = math.log(1e-6)  # the log-mel of digital silence (audio.LogMel)
 
     def __init__(self, n_mels: int, channels: int, out: int) -> None:
         super().__init__()
@@ -51,6 +55,32 @@ class Subsample(nn.Module):
     @classmethod
     def out_frames(cls, frames: int) -> int:
         return (frames + cls.STRIDE - 1) // cls.STRIDE
+
+
+class Stack(nn.Module):
+    """Pairs of 20 ms encoder frames side by side -> one 40 ms frame, projected to the RNN's
+    width: the same output rate as Subsample, so alignment and streaming read both alike."""
+
+    STRIDE = 2
+    RATE = 50
+    PAD = 0.0
+
+    def __init__(self, dim: int, out: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(self.STRIDE * dim, out)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if x.shape[1] % self.STRIDE:
+            x = nn.functional.pad(x, (0, 0, 0, self.STRIDE - x.shape[1] % self.STRIDE))
+        x = x.reshape(x.shape[0], x.shape[1] // self.STRIDE, -1)
+        return self.proj(x), (lengths + self.STRIDE - 1) // self.STRIDE
+
+    @classmethod
+    def out_frames(cls, frames: int) -> int:
+        return (frames + cls.STRIDE - 1) // cls.STRIDE
+
+
+FRONTENDS = {"logmel": Subsample, "whisper": Stack}
 
 
 def causal_normalise(z: torch.Tensor, prior: float) -> torch.Tensor:
@@ -112,6 +142,9 @@ class CtcRecognizer(nn.Module):
 
     def __init__(self, config: AsrModelConfig) -> None:
         super().__init__()
+        if config.features not in FRONTENDS:
+            raise VoiceError(f"recipe [model]: features must be one of {', '.join(FRONTENDS)}, "
+                             f"not {config.features!r}")
         if config.norm not in ("global", "causal"):
             raise VoiceError(f"recipe [model]: norm must be global or causal, not {config.norm!r}")
         for name in ("phone_layer", "teacher_layer", "speaker_layer"):
@@ -121,7 +154,8 @@ class CtcRecognizer(nn.Module):
         self.config = config
         self.register_buffer("mean", torch.zeros(config.n_mels))
         self.register_buffer("std", torch.ones(config.n_mels))
-        self.frontend = Subsample(config.n_mels, config.channels, config.hidden)
+        self.frontend = Subsample(config.n_mels, config.channels, config.hidden) \
+            if config.features == "logmel" else Stack(config.n_mels, config.hidden)
         rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[config.cell]
         self.rnn = rnn(config.hidden, config.hidden, num_layers=config.layers,
                        bidirectional=True, batch_first=True,

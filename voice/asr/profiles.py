@@ -70,18 +70,29 @@ def save_profile(name: str, model: nn.Module, names: list[str], model_dir: Path,
     return folder
 
 
-def resolve(name: str | None) -> Path | None:
+def resolve(name: str | None, model_dir: Path | None = None) -> Path | None:
     """The folder of the profile to use: None for no profile (none asked, or the default one
-    absent); a one-line error when a named profile does not exist."""
+    absent, or made for another recogniser than model_dir's: enrolment adapts one of them);
+    a one-line error when a named profile does not exist."""
     if name in (None, "", NONE):
         return None
     folder = _folder(name)
     if (folder / _META).is_file():
+        if name == DEFAULT and model_dir is not None and not _made_for(folder, model_dir):
+            return None
         return folder
     if name == DEFAULT:
         return None
     raise VoiceError(f"no profile {name!r} in {profiles_dir()} (run `voice enroll --profile "
                      f"{name}`)")
+
+
+def _made_for(folder: Path, model_dir: Path) -> bool:
+    try:
+        return json.loads((folder / _META).read_text()).get("fingerprint") == \
+            fingerprint(model_dir)
+    except (OSError, ValueError, AttributeError):
+        return True  # a damaged default profile is reported by apply_profile
 
 
 def apply_profile(model: nn.Module, folder: Path, model_dir: Path) -> None:

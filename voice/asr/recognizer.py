@@ -19,6 +19,7 @@ from voice.asr.lm import LM_FILE, WordLM
 from voice.asr.model import AsrModelConfig, CtcRecognizer, Subsample
 from voice.audio import HOP_LENGTH, SAMPLE_RATE, LogMel
 from voice.checkpoint import load_model
+from voice.choices import RecognizerKind
 from voice.errors import VoiceError
 from voice.models import find_model
 from voice.text import CharVocab
@@ -45,27 +46,65 @@ class Transcript:
         return asdict(self)
 
 
+class EncoderFeatures:
+    """Waveform (1, samples) -> Whisper base's encoder frames (1, frames, 512), as LogMel is
+    called: the encoder recogniser's front end."""
+
+    def __init__(self, threads: int = 0) -> None:
+        from voice.asr.encoder import WhisperEncoder
+
+        self.encoder = WhisperEncoder(threads)
+
+    def __call__(self, audio: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self.encoder(audio[0].numpy()))[None]
+
+
+def features_for(config: AsrModelConfig) -> LogMel | EncoderFeatures:
+    """The front end a model was trained on."""
+    return EncoderFeatures() if config.features == "whisper" else LogMel(config.n_mels)
+
+
 class Recognizer:
     """recognize(audio) -> Transcript; one instance is reused for every file."""
 
     def __init__(self, model: CtcRecognizer, vocab: CharVocab,
-                 beam: BeamDecoder | None = None) -> None:
+                 beam: BeamDecoder | None = None,
+                 features: LogMel | EncoderFeatures | None = None) -> None:
         self.model = model.eval()
         self.vocab = vocab
         self.beam = beam
-        self.features = LogMel()
+        self.features = features or features_for(model.config)
+        self.first_pass: Recognizer | None = None  # the encoder recogniser's streaming pass
+        self.profile: str | None = None  # the enrolment the first pass looks for too
+
+    def streaming_pass(self) -> Recognizer:
+        """The recogniser that streams partial text: this one, or for the encoder recogniser
+        (which reads whole utterances) the small log-mel one, loaded at first use."""
+        if self.kind is RecognizerKind.small:
+            return self
+        if self.first_pass is None:
+            self.first_pass = Recognizer.load(None, "greedy", profile=self.profile,
+                                              kind=RecognizerKind.small)
+        return self.first_pass
+
+    @property
+    def kind(self) -> RecognizerKind:
+        return (RecognizerKind.encoder if self.model.config.features == "whisper"
+                else RecognizerKind.small)
 
     @classmethod
     def load(cls, path: str | Path | None = None, decoder: str | None = "greedy",
              bias_names: list[str] | None = None,
              decode: dict[str, float] | None = None,
-             profile: str | None = profiles.DEFAULT) -> Recognizer:
+             profile: str | None = profiles.DEFAULT,
+             kind: RecognizerKind = RecognizerKind.small) -> Recognizer:
         """decoder: greedy (fastest), beam (lexicon + word LM + name biasing) or None: beam
         when the model folder has its LM (the better setting: 17 WER points on the real
         speaker), else greedy with a note; decode overrides the model's beam settings
         (BeamConfig fields); profile: a speaker's enrolment (voice.asr.profiles) applied over
-        the weights, the default one when it exists, None for the model as shipped."""
-        path = Path(path or find_model("asr-es"))
+        the weights, the default one when it exists, None for the model as shipped; kind:
+        which shipped recogniser when no path is given."""
+        path = Path(path or find_model(kind.folder))
         if decoder is None:
             decoder = "beam" if (path / LM_FILE).exists() else "greedy"
             if decoder == "greedy":
@@ -74,7 +113,8 @@ class Recognizer:
         state, config = load_model(path)
         model = CtcRecognizer(AsrModelConfig(**config["model"]))
         model.load_state_dict(state)
-        if (folder := profiles.resolve(profile)) is not None:
+        features = features_for(model.config)  # first: a missing encoder is one line, early
+        if (folder := profiles.resolve(profile, path)) is not None:
             profiles.apply_profile(model, folder, path)
         vocab = CharVocab(config["vocab"])
         beam = None
@@ -87,7 +127,9 @@ class Recognizer:
             beam = BeamDecoder(vocab, WordLM.load(path / LM_FILE),
                                BeamConfig(**{**saved.get("decode", {}), **(decode or {})}),
                                bias_names)
-        return cls(model, vocab, beam)
+        recognizer = cls(model, vocab, beam, features)
+        recognizer.profile = profile
+        return recognizer
 
     def greedy(self, log_probs: torch.Tensor) -> str:
         """(T, V) log-probabilities -> best-path text (fast: streaming partials use it)."""

@@ -5,6 +5,10 @@ direction runs over each chunk plus a short look-ahead, starting from a zero sta
 chunk is final once its look-ahead has been heard. Partial text (chunk and look-ahead) comes
 every chunk; the final text and word times come from `finish()` when the endpointer closes the
 utterance. With a look-ahead longer than the utterance this is exactly offline decoding.
+
+The encoder recogniser reads the whole utterance, so it streams in two passes (Google's
+two-pass design): its streaming pass, the small log-mel model, writes the partials while
+someone speaks, and at the endpoint the encoder recogniser writes the final text.
 """
 
 from __future__ import annotations
@@ -56,8 +60,9 @@ class StreamingRecognizer:
     """feed(block) -> partial text or None; finish() -> final Transcript; then reuse."""
 
     def __init__(self, recognizer: Recognizer, config: StreamConfig | None = None) -> None:
-        self.recognizer = recognizer
-        self.model: CtcRecognizer = recognizer.model
+        self.final = recognizer  # writes the text at the endpoint
+        self.recognizer = recognizer.streaming_pass()  # writes the partials
+        self.model: CtcRecognizer = self.recognizer.model
         self.config = config or StreamConfig()
         self.chunk = max(1, round(self.config.chunk / FRAME_SECONDS))
         self.lookahead = max(0, round(self.config.lookahead / FRAME_SECONDS))
@@ -140,6 +145,13 @@ class StreamingRecognizer:
         start = time.perf_counter()
         if not self.audio:
             return Transcript("")
+        if self.final is not self.recognizer:  # the second pass reads the whole utterance
+            result = self.final.recognize(np.concatenate(self.audio))
+            seconds = self.samples / SAMPLE_RATE
+            self.compute_seconds += time.perf_counter() - start
+            result.rtf = round(self.compute_seconds / max(seconds, 1e-9), 4)
+            self.reset()
+            return result
         rest = self._frontend(self.done)
         if len(rest):
             self.committed.append(self._run(rest, len(rest)))

@@ -12,14 +12,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr import phones, teacher
+from voice.asr import encoder, phones, teacher
 from voice.asr.augment import AugmentConfig
 from voice.asr.beam import BeamConfig
 from voice.asr.data import AsrBatches, AsrDataConfig, Batch, SetTargets, collate
 from voice.asr.decode import collapse, greedy
 from voice.asr.features import FeatureSet
 from voice.asr.lm import LmConfig
-from voice.asr.model import AsrModelConfig, CtcRecognizer, without_aux_heads
+from voice.asr.model import FRONTENDS, AsrModelConfig, CtcRecognizer, without_aux_heads
 from voice.asr.teacher import TeacherFrames
 from voice.checkpoint import save_model
 from voice.data.manifest import read_jsonl
@@ -93,15 +93,18 @@ class AsrTask:
         recipe.model.vocab = len(self.vocab)
         recipe.model.phone_vocab = phones.vocab_size() if recipe.phones.weight else 0
         recipe.model.teacher_dim = teacher.DIM if recipe.teacher.weight else 0
+        kind = recipe.model.features
+        if kind == "whisper":
+            recipe.model.n_mels = encoder.DIM
         self.speakers = self._speakers(recipe.data.train) if recipe.speakers.weight else None
         recipe.model.speakers = len({s for ids in self.speakers or [] for s in ids})
         self.model = CtcRecognizer(recipe.model)
-        train_sets = [FeatureSet.load(m) for m in recipe.data.train]
-        self.dev_sets = [FeatureSet.load(m) for m in recipe.data.dev]
+        train_sets = [FeatureSet.load(m, kind=kind) for m in recipe.data.train]
+        self.dev_sets = [FeatureSet.load(m, kind=kind) for m in recipe.data.dev]
         self._normalisation(train_sets)
         repeat = recipe.data.repeat or [1] * len(train_sets)
         self.data = AsrBatches(train_sets, repeat, recipe.data, recipe.augment, self.vocab,
-                               recipe.train.seed, self._extra(recipe.data.train))
+                               recipe.train.seed, self._extra(recipe.data.train), kind)
         self.dev_phones = self._phones(recipe.data.dev)
         self.ctc = nn.CTCLoss(blank=CharVocab.BLANK, zero_infinity=True)
         self.ctc_each = nn.CTCLoss(blank=0, reduction="none", zero_infinity=True)
@@ -181,7 +184,8 @@ class AsrTask:
         for start in range(0, len(order), 32):
             chunk = order[start:start + 32]
             batch = to_device(collate([torch.from_numpy(features[i].astype(np.float32))
-                                       for i in chunk], [[] for _ in chunk]),
+                                       for i in chunk], [[] for _ in chunk],
+                                      frontend=FRONTENDS[self.recipe.model.features]),
                               next(model.parameters()).device)
             if phone_head:
                 out = model(batch.features, batch.lengths, aux=True)

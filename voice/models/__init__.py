@@ -1,0 +1,35 @@
+"""Where the trained models live: $VOICE_MODELS when set, else the ones shipped inside the
+package (this folder: asr-es/, asr-es-encoder/, mt-es-en/, intent-es/, wake-es/), found with
+importlib.resources so that `pip install .` runs from any folder."""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+
+from voice.errors import VoiceError
+
+SHIPPED = Path(str(files(__name__)))
+RECIPES = {"asr-es": ("asr", "asr-es-real-ft"), "asr-es-encoder": ("asr", "asr-es-encoder"),
+           "mt-es-en": ("mt", "mt-es-en-compact"), "intent-es": ("intent", "intent-es"),
+           "wake-es": ("wake", "wake-es")}
+
+
+def models_dir() -> Path:
+    """$VOICE_MODELS, else the models shipped with the package."""
+    if os.environ.get("VOICE_MODELS"):
+        return Path(os.environ["VOICE_MODELS"])
+    return SHIPPED
+
+
+def find_model(name: str) -> Path:
+    """Directory of a trained model, or a one-line error saying how to train it."""
+    path = models_dir() / name
+    if not (path / "model.safetensors").exists():
+        data, recipe = RECIPES.get(name, ("asr", name))
+        raise VoiceError(
+            f"no model yet at {path}: run `voice data build {data}` then "
+            f"`voice train {data} --recipe recipes/{recipe}.toml`"
+        )
+    return path
