@@ -88,7 +88,8 @@ def test_transcribe_without_the_lm_falls_back_to_greedy_with_a_note(tmp_path):
     sample = "assets/samples/conf-waitforleader.wav"
     default = run("transcribe", sample, "--model-dir", str(model))
     assert default.returncode == 0, default.stderr
-    assert default.stdout.strip() == run("transcribe", sample, "--decoder", "greedy").stdout.strip()
+    greedy = run("transcribe", sample, "--recognizer", "small", "--decoder", "greedy")
+    assert default.stdout.strip() == greedy.stdout.strip()
     [note] = default.stderr.strip().splitlines()
     assert "lm.json.gz" in note and "greedy" in note
     asked = run("transcribe", sample, "--model-dir", str(model), "--decoder", "beam")

@@ -28,6 +28,7 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
 
 from tests.conftest import needs
+from voice.app import load
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.serve import stages as web_stages
 from voice.serve import web
@@ -43,7 +44,7 @@ TIMEOUT = 60.0
 @pytest.fixture(scope="module")
 def stages(tmp_path_factory):
     """The stages of `voice serve web`, loaded once."""
-    return web_stages.load(state=tmp_path_factory.mktemp("web") / "state.sqlite3")
+    return web_stages.load(load(state=tmp_path_factory.mktemp("web") / "state.sqlite3"))
 
 
 def talk(stages, scenario):

@@ -27,6 +27,7 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeVoice
 
 from tests.conftest import needs
+from voice.app import load
 from voice.audio import load_audio
 from voice.serve import services
 from voice.serve.audio import Pcm16k
@@ -41,7 +42,7 @@ TIMEOUT = 30.0
 @pytest.fixture(scope="module")
 def offered(tmp_path_factory):
     """The services of `voice serve wyoming`, loaded once."""
-    return services.load(state=tmp_path_factory.mktemp("serve") / "state.sqlite3")
+    return services.load(load(state=tmp_path_factory.mktemp("serve") / "state.sqlite3"))
 
 
 @pytest.fixture(scope="module")

@@ -198,7 +198,7 @@ class _Scripted:
 
 
 def test_the_wake_gate_passes_only_what_follows_the_phrase_until_answered():
-    from voice.live import WakeGate
+    from voice.wake.gate import WakeGate
 
     heard = []
     gate = WakeGate(_Scripted({2}, at=0.5), heard.append, listen=0.3)  # type: ignore[arg-type]

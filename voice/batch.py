@@ -21,16 +21,15 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from voice.asr.recognizer import Recognizer
+from voice.app import Options, Voice
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.choices import Vad
 from voice.cores import usable_cores
 from voice.endpoint import EndpointConfig, segments
 from voice.errors import VoiceError, VoiceInputError
 from voice.files import write_atomically
-from voice.mt.translator import Translator
 from voice.subtitles import Cue, srt, vtt
-from voice.tts import Speaker, Speech
+from voice.tts import Speech
 
 FORMATS = ("txt", "srt", "vtt", "wav", "jsonl")  # jsonl last: its presence marks completion
 
@@ -39,23 +38,19 @@ FORMATS = ("txt", "srt", "vtt", "wav", "jsonl")  # jsonl last: its presence mark
 class BatchConfig:
     formats: tuple[str, ...] = FORMATS
     beam: int = 5
-    decoder: str | None = None  # recogniser: greedy, beam, or None: beam when it has its LM
-    asr_model: Path | None = None
-    profile: str | None = "default"  # the speaker's enrolment (voice.asr.profiles)
-    mt_model: Path | None = None
     # WebRTC: in batch its 15x speed matters more than Silero's edge in babble
     endpoint: EndpointConfig = field(default_factory=lambda: EndpointConfig(vad=Vad.webrtc))
 
 
 class FileTranslator:
-    """The stages for one process: recogniser, translator and (for WAV output) speaker."""
+    """The stages for one process, from the Voice: recogniser, translator and (for WAV
+    output) speaker."""
 
-    def __init__(self, config: BatchConfig) -> None:
+    def __init__(self, voice: Voice, config: BatchConfig) -> None:
         self.config = config
-        self.recognizer = Recognizer.load(config.asr_model, config.decoder,
-                                          profile=config.profile)
-        self.translator = Translator.load(config.mt_model)
-        self.speaker = Speaker("en") if "wav" in config.formats else None
+        self.recognizer = voice.recognizer
+        self.translator = voice.translator
+        self.speaker = voice.speaker("en") if "wav" in config.formats else None
 
     def translate(self, path: Path) -> tuple[dict, dict[str, bytes]]:
         """(DESIGN section 5 result, {format: file content}) for one recording."""
@@ -144,7 +139,8 @@ def check_names(paths: list[Path], out: Path | None, formats: tuple[str, ...]) -
 _worker: FileTranslator | VoiceError | None = None
 
 
-def _start_worker(config: BatchConfig, threads: int, pooled: bool = False) -> None:
+def _start_worker(options: Options, config: BatchConfig, threads: int,
+                  pooled: bool = False) -> None:
     """Load the stages once per process. A start-up failure (a missing model or program) is
     kept and raised by the first file, so it reaches the user as one line, not as a broken
     pool. Pooled workers leave Ctrl-C to the parent, which cancels the queued files."""
@@ -155,7 +151,7 @@ def _start_worker(config: BatchConfig, threads: int, pooled: bool = False) -> No
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(threads)
     try:
-        _worker = FileTranslator(config)
+        _worker = FileTranslator(Voice(options), config)
     except VoiceError as error:
         _worker = error
 
@@ -174,20 +170,20 @@ def _work(path: Path, out: Path | None) -> tuple[Path, dict | None, str | None]:
     return path, result, None
 
 
-def translate_files(paths: list[Path], out: Path | None, config: BatchConfig,
+def translate_files(paths: list[Path], out: Path | None, options: Options, config: BatchConfig,
                     jobs: int = 1) -> Iterator[tuple[Path, dict | None, str | None]]:
     """(path, result or None, error or None) per file, as files finish."""
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     cores = usable_cores()
     if jobs <= 1 or len(paths) <= 1:
-        _start_worker(config, cores)
+        _start_worker(options, config, cores)
         for path in paths:
             yield _work(path, out)
         return
     jobs = min(jobs, len(paths))
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_start_worker,
-                               initargs=(config, max(1, cores // jobs), True))
+                               initargs=(options, config, max(1, cores // jobs), True))
     try:
         futures = [pool.submit(_work, path, out) for path in paths]
         for future in futures:

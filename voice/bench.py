@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from voice.app import Options, Voice
 from voice.asr.recognizer import Recognizer
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.choices import Mode, Vad
@@ -105,30 +106,29 @@ def bench_vad(manifest: Path, limit: int = 40, gap: float = 1.0) -> list[dict]:
     return rows
 
 
-def bench_pipeline(manifest: Path, minutes: float = 2.0, gap: float = 1.0,
-                   vad: Vad | None = None, decoder: str | None = None) -> dict:
+def bench_pipeline(voice: Voice, manifest: Path, minutes: float = 2.0, gap: float = 1.0,
+                   vad: Vad | None = None) -> dict:
     """`voice listen --mode translate` on a real-time replay of real recordings with pauses
     between them (speech rendered, not played), with the same defaults: medians of endpoint ->
     final Spanish text, -> English text, -> first English audio; the longest gap between
     partials; drops; peak RSS of the whole process."""
     from voice.endpoint import EndpointConfig
-    from voice.live import live_pipeline
     from voice.pipeline import LiveConfig, Replay
-    from voice.tts import Speaker
 
     recordings = _recordings(manifest, 1000)
     audio = _with_gaps(recordings, gap)
     audio = np.resize(audio, int(minutes * 60 * SAMPLE_RATE))
     config = LiveConfig() if vad is None else LiveConfig(endpoint=EndpointConfig(vad=vad))
-    pipeline = live_pipeline(Mode.translate, config, decoder, Speaker("en"), profile=None)
+    pipeline = voice.listen(Mode.translate, config, voice.speaker("en"))
     stats = pipeline.run(Replay(audio))
-    return {"stage": "pipeline", "vad": config.endpoint.vad.value,
+    return {"stage": "pipeline", "recognizer": voice.recognizer.kind.value,
+            "vad": config.endpoint.vad.value,
             "decoder": "beam" if pipeline.recognizer.beam else "greedy",
             "audio_minutes": round(minutes, 2), **stats.summary(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def bench_batch(manifest: Path, jobs: int = 1, limit: int = 75) -> list[dict]:
+def bench_batch(options: Options, manifest: Path, jobs: int = 1, limit: int = 75) -> list[dict]:
     """`voice translate` throughput (audio seconds per wall second, model loading included)
     on real recordings, without and with English speech output, per pause detector."""
     import tempfile
@@ -140,14 +140,15 @@ def bench_batch(manifest: Path, jobs: int = 1, limit: int = 75) -> list[dict]:
     rows = []
     for vad in (Vad.webrtc, Vad.silero):
         for formats in (("jsonl",), ("jsonl", "wav")):
-            config = BatchConfig(formats=formats, endpoint=EndpointConfig(vad=vad),
-                                 profile=None)  # as shipped
+            config = BatchConfig(formats=formats, endpoint=EndpointConfig(vad=vad))
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
                 seconds = sum(result["seconds"] for _, result, _ in
-                              translate_files(paths, Path(out), config, jobs) if result)
+                              translate_files(paths, Path(out), options, config, jobs)
+                              if result)
                 wall = time.perf_counter() - start
-            rows.append({"stage": "batch", "vad": vad, "tts": "wav" in formats, "jobs": jobs,
+            rows.append({"stage": "batch", "recognizer": options.recognizer.value, "vad": vad,
+                         "tts": "wav" in formats, "jobs": jobs,
                          "files": len(paths), "audio_seconds": round(seconds, 1),
                          "x_real_time": round(seconds / wall, 1)})
     return rows

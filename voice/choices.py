@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+DEFAULT_PROFILE = "default"  # the enrolment used whenever it exists (voice.asr.profiles)
+
 
 class Decoder(StrEnum):
     """The recogniser's decoding: beam search with the word LM (more accurate), or greedy."""

@@ -64,9 +64,11 @@ def score(transcribe: Callable[[np.ndarray], str], audio: list[np.ndarray],
 
 def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = None,
              snr_db: float = 10.0, seed: int = 0, streaming: StreamConfig | None = None,
-             limit: int = 0, baseline: Baseline | None = None) -> dict:
+             limit: int = 0, baseline: Baseline | None = None,
+             also: tuple[Recognizer, ...] = ()) -> dict:
     """Score the first `limit` utterances (0: all) of one manifest, whole-utterance or streamed
-    in 100 ms blocks; one table row, with the baseline's figures on the same audio beside."""
+    in 100 ms blocks; one table row, with the figures of the other recognisers (`also`, by
+    kind) and of the baseline on the same audio beside."""
     manifest = Path(manifest)
     rows = list(read_jsonl(manifest))[:limit or None]
     if len(rows) < 2:
@@ -77,11 +79,14 @@ def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = N
         audio = [add_noise(a, noise, snr_db, rng, audio[:i] + audio[i + 1:])
                  for i, a in enumerate(audio)]
     references = [r["text"] for r in rows]
-    if streaming:
-        streamer = StreamingRecognizer(recognizer, streaming)
-        ours = score(lambda a: stream_transcribe(streamer, a), audio, references)
-    else:
-        ours = score(lambda a: recognizer.recognize(a).text, audio, references)
+
+    def scored(one: Recognizer) -> dict[str, float]:
+        if streaming:
+            streamer = StreamingRecognizer(one, streaming)
+            return score(lambda a: stream_transcribe(streamer, a), audio, references)
+        return score(lambda a: one.recognize(a).text, audio, references)
+
+    ours = scored(recognizer)
     name = manifest.stem + (f"+{noise}{snr_db:g}dB" if noise else "")
     if streaming:
         name += f"+stream{streaming.chunk:g}/{streaming.lookahead:g}s"
@@ -89,8 +94,10 @@ def evaluate(recognizer: Recognizer, manifest: str | Path, noise: str | None = N
                 "word_score": recognizer.beam.config.word_score} if recognizer.beam
                else {"decoder": "greedy"})
     seconds = sum(len(a) for a in audio) / SAMPLE_RATE
-    row = {"set": name, **decoder, "utterances": len(rows), "hours": round(seconds / 3600, 3),
-           **ours}
+    row = {"set": name, "recognizer": recognizer.kind.value, **decoder, "utterances": len(rows),
+           "hours": round(seconds / 3600, 3), **ours}
+    for other in also:
+        row.update({f"{other.kind.value}_{k}": v for k, v in scored(other).items()})
     if baseline is not None:
         theirs = score(baseline.transcribe, audio, references)
         row.update({f"{baseline.name}_{k}": v for k, v in theirs.items()})

@@ -22,10 +22,11 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from voice.checkpoint import WEIGHTS
+from voice.choices import DEFAULT_PROFILE
 from voice.errors import VoiceError
 from voice.files import atomic_path, write_atomically
 
-DEFAULT = "default"
+DEFAULT = DEFAULT_PROFILE
 NONE = "none"
 _META, _WEIGHTS = "profile.json", "adapted.safetensors"
 

@@ -8,14 +8,16 @@ from typing import Annotated
 
 import typer
 
-from voice.choices import Vad
+from voice.choices import RecognizerKind, Vad
 from voice.cli.common import (
     AsJson,
+    BestDecoderOption,
     DraftWeightOption,
     ModelDir,
-    RecogniserOption,
+    RecognizerOption,
     ShortlistOption,
     bench_app,
+    load_voice,
     report,
     require_manifests,
 )
@@ -27,16 +29,16 @@ ASTERISK_DEV = Path("data/asr/asterisk-dev.jsonl")
 def bench_asr(
     manifest: Annotated[Path, typer.Option(help="Recordings to time.")] = ASTERISK_DEV,
     runs: Annotated[int, typer.Option(help="Repetitions; the median is reported.")] = 3,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
     model_dir: ModelDir = None,
     as_json: AsJson = False,
 ) -> None:
-    """Recogniser real-time factor (greedy decoding) on 1 and 2 threads."""
-    from voice.asr.recognizer import Recognizer
+    """Recogniser real-time factor (greedy decoding, encoder included) on 1 and 2 threads."""
     from voice.bench import bench_asr as run_bench
 
     require_manifests([manifest], "asr")
-    recognizer = Recognizer.load(model_dir, profile=None)
-    report((run_bench(recognizer, manifest, threads, runs) for threads in (1, 2)), as_json)
+    loaded = load_voice(recognizer, None, None, asr_model=model_dir).recognizer
+    report((run_bench(loaded, manifest, threads, runs) for threads in (1, 2)), as_json)
 
 
 @bench_app.command("mt")
@@ -78,7 +80,8 @@ def bench_pipeline(
     minutes: Annotated[float, typer.Option(help="Length of the real-time replay.")] = 2.0,
     vad: Annotated[Vad | None, typer.Option(help="Pause detector (default: as voice listen).",
                                             show_default=False)] = None,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     as_json: AsJson = False,
 ) -> None:
     """`voice listen --mode translate` over a real-time replay, with its defaults: latencies
@@ -86,13 +89,15 @@ def bench_pipeline(
     from voice.bench import bench_pipeline as run_bench
 
     require_manifests([manifest], "asr")
-    report([run_bench(manifest, minutes, vad=vad, decoder=decoder and decoder.value)], as_json)
+    voice = load_voice(recognizer, decoder, None)  # as shipped
+    report([run_bench(voice, manifest, minutes, vad=vad)], as_json)
 
 
 @bench_app.command("batch")
 def bench_batch(
     manifest: Annotated[Path, typer.Option(help="Recordings to translate.")] = ASTERISK_DEV,
     jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
     as_json: AsJson = False,
 ) -> None:
     """`voice translate` speed in audio seconds per second, without and with speech output,
@@ -100,4 +105,4 @@ def bench_batch(
     from voice.bench import bench_batch as run_bench
 
     require_manifests([manifest], "asr")
-    report(run_bench(manifest, jobs), as_json)
+    report(run_bench(load_voice(recognizer, None, None).options, manifest, jobs), as_json)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from voice.choices import Decoder
+from voice.choices import Decoder, RecognizerKind
 from voice.errors import VoiceError
 
 app = typer.Typer(
@@ -39,13 +39,25 @@ DraftWeightOption = Annotated[float | None, typer.Option(
 AsJson = Annotated[bool, typer.Option("--json", help="JSON lines only.")]
 DecoderOption = Annotated[Decoder, typer.Option(help="Recogniser: greedy, or beam search with "
                                                      "the word LM.")]
-RecogniserOption = Annotated[Decoder | None, typer.Option(
+BestDecoderOption = Annotated[Decoder | None, typer.Option(
     "--decoder", help="Recogniser: beam search with the word LM (the default when the model "
                       "has one: more accurate) or greedy (faster).", show_default=False)]
 
+RecognizerOption = Annotated[RecognizerKind, typer.Option(
+    "--recognizer", help="encoder: the BiLSTM-CTC over Whisper base's encoder (reads voices "
+                         "it never heard far better); small: the log-mel one (no Whisper "
+                         "wheels needed, faster).")]
 ProfileOption = Annotated[str, typer.Option(
     "--profile", help="Your enrolment (`voice enroll`): a profile name, or none for the "
                       "recogniser as shipped. `default` is used when it exists.")]
+
+
+def load_voice(recognizer: RecognizerKind = RecognizerKind.encoder,
+               decoder: Decoder | None = None, profile: str | None = "default", **options):
+    """The entry object every command builds its stages from (`voice.load`)."""
+    from voice.app import load
+
+    return load(recognizer, decoder, profile, **options)
 
 
 def log(message: str) -> None:

@@ -11,8 +11,17 @@ from typing import Annotated
 
 import typer
 
-from voice.choices import SpeechEngine, Vad
-from voice.cli.common import ModelDir, ProfileOption, RecogniserOption, app, audio_inputs, log
+from voice.choices import RecognizerKind, SpeechEngine, Vad
+from voice.cli.common import (
+    BestDecoderOption,
+    ModelDir,
+    ProfileOption,
+    RecognizerOption,
+    app,
+    audio_inputs,
+    load_voice,
+    log,
+)
 from voice.errors import VoiceError
 
 
@@ -20,16 +29,16 @@ from voice.errors import VoiceError
 def transcribe(
     audio: Annotated[list[Path], typer.Argument(help="Audio files (any format ffmpeg reads).")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines with word times.")] = False,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     profile: ProfileOption = "default",
     model_dir: ModelDir = None,
 ) -> None:
     """Spanish speech -> Spanish text: one line per file, or JSON with word times."""
-    from voice.asr.recognizer import Recognizer
-
-    recognizer = Recognizer.load(model_dir, decoder and decoder.value, profile=profile)
+    voice = load_voice(recognizer, decoder, profile, asr_model=model_dir)
+    voice.recognizer  # noqa: B018 (a missing model is one line before any file is read)
     for path, samples in audio_inputs(audio):
-        result = recognizer.recognize(samples)
+        result = voice.transcribe(samples)
         if as_json:
             print(json.dumps({"file": str(path), **result.to_dict()}, ensure_ascii=False))
         else:
@@ -49,9 +58,8 @@ def intent(
 ) -> None:
     """Spanish command -> {"text","intent","slots","confidence"} (one JSON line per command)."""
     from voice.intent.home import Home
-    from voice.intent.parser import IntentParser
 
-    parser = IntentParser.load(model_dir)
+    parser = load_voice(intent_model=model_dir).parser
     house = Home.load(home) if home is not None else None
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
@@ -81,7 +89,8 @@ def translate(
     jobs: Annotated[int, typer.Option(help="Processes.")] = 1,
     resume: Annotated[bool, typer.Option(help="Skip inputs whose outputs all exist.")] = False,
     beam: Annotated[int, typer.Option(help="Translation beam size (1: greedy).")] = 5,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     profile: ProfileOption = "default",
     vad: Annotated[Vad | None, typer.Option(
         help="Pause detector: webrtc (the default here: fast) or silero (better in babble, "
@@ -96,7 +105,8 @@ def translate(
     from voice.endpoint import EndpointConfig
     from voice.models import find_model
 
-    find_model("asr-es"), find_model("mt-es-en")
+    find_model(recognizer.folder), find_model("mt-es-en")
+    options = load_voice(recognizer, decoder, profile).options
     chosen = tuple(f for f in FORMATS if f in {f.value for f in formats or []}) or FORMATS
     if out is None:
         chosen = ("jsonl",)
@@ -111,11 +121,10 @@ def translate(
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         bar = progress.add_task("translate", total=len(todo), rate="")
-        config = BatchConfig(formats=chosen, beam=beam, decoder=decoder and decoder.value,
-                             profile=profile)
+        config = BatchConfig(formats=chosen, beam=beam)
         if vad is not None:
             config.endpoint = EndpointConfig(vad=vad)
-        for path, result, error in translate_files(todo, out, config, jobs):
+        for path, result, error in translate_files(todo, out, options, config, jobs):
             if error:
                 failed += 1
                 progress.console.print(f"voice: error: {error}", markup=False, highlight=False,
@@ -175,9 +184,8 @@ def translate_text(
     model_dir: ModelDir = None,
 ) -> None:
     """Spanish text -> English text, one line out per line in."""
-    from voice.mt.translator import Translator
-
-    translator = Translator.load(model_dir)
+    voice = load_voice(mt_model=model_dir)
+    voice.translator  # noqa: B018 (a missing model is one line before stdin is read)
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
-        print(translator.translate([line], beam)[0], flush=True)
+        print(voice.translate_text([line], beam)[0], flush=True)

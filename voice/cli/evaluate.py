@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from voice.choices import RecognizerKind
 from voice.cli.common import (
     AsJson,
     Decoder,
     DecoderOption,
     DraftWeightOption,
     ModelDir,
+    RecognizerOption,
     ShortlistOption,
     eval_app,
     log,
@@ -148,6 +150,7 @@ def eval_e2e(
     draft_weight: DraftWeightOption = None,
     decoder: DecoderOption = Decoder.beam,
     threads: Threads = None,
+    kind: RecognizerOption = RecognizerKind.encoder,
     as_json: AsJson = False,
     mt_model_dir: Annotated[Path | None, typer.Option(
         help="Translator folder (default: shipped).")] = None,
@@ -160,13 +163,13 @@ def eval_e2e(
     baselines = set(baseline or [E2eBaseline.apertium])
     require_manifests([manifest], "asr")
     other = whisper(threads, E2eBaseline.whisper in baselines)
-    recognizer = Recognizer.load(None, decoder.value, profile=None)  # as shipped
+    recognizer = Recognizer.load(None, decoder.value, profile=None, kind=kind)  # as shipped
     translator = Translator.load(mt_model_dir, draft_weight=draft_weight)
 
     def rows() -> Iterator[dict]:
         for row in evaluate_e2e(recognizer, translator, manifest, beam,
                                 E2eBaseline.apertium in baselines):
-            yield {**row, "recogniser_decoder": decoder.value}
+            yield {**row, "recognizer": kind.value, "recogniser_decoder": decoder.value}
         if other is not None:
             yield {**speech_translation(other, manifest), "recogniser_decoder": "-"}
 
@@ -194,6 +197,10 @@ def eval_asr(
     limit: Annotated[int, typer.Option(
         help="Score only the first N utterances of each manifest (0: all).")] = 0,
     threads: Threads = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    compare: Annotated[bool, typer.Option(
+        help="Also score the other recogniser (small beside encoder, or encoder beside small) "
+             "on the same audio, in the same row.")] = True,
     model_dir: ModelDir = None,
 ) -> None:
     """WER/CER/real-time factor of the recogniser on dev manifests (default: Asterisk dev,
@@ -213,12 +220,16 @@ def eval_asr(
     manifests = manifest or [Path(m) for m in DEV_MANIFESTS]
     require_manifests(manifests, "asr")
     other = whisper(threads, baseline is not None)
-    recognizer = Recognizer.load(model_dir, decoder.value, decode={
-        k: v for k, v in settings.items() if v is not None}, profile=None)
+    decode = {k: v for k, v in settings.items() if v is not None}
+    ours = Recognizer.load(model_dir, decoder.value, decode=decode, profile=None,
+                           kind=recognizer)
+    kinds = [k for k in RecognizerKind if k is not recognizer] if compare else []
+    also = tuple(Recognizer.load(None, decoder.value, profile=None, kind=k) for k in kinds)
     runs = [(noise, None) for noise in ((None, *NOISES) if noisy else (None,))]
     if streaming:
         runs.append((None, StreamConfig(chunk, lookahead)))
-    report((evaluate(recognizer, path, noise, streaming=stream, limit=limit, baseline=other)
+    report((evaluate(ours, path, noise, streaming=stream, limit=limit, baseline=other,
+                     also=also)
             for path in manifests for noise, stream in runs), as_json)
 
 
@@ -233,6 +244,7 @@ def eval_assistant(
         help="Fallback: nats per frame the grammar's reading may lose to the open one "
              "(default: the assistant's).")] = None,
     as_json: AsJson = False,
+    kind: RecognizerOption = RecognizerKind.encoder,
     model_dir: ModelDir = None,
 ) -> None:
     """Audio in -> intent and slots: intent accuracy and slot F1 of the parse of what the
@@ -251,7 +263,7 @@ def eval_assistant(
     manifests = manifest or [Path(f"data/assistant/{name}.jsonl")
                              for name in ("piper", "kokoro", "espeak")]
     require_manifests(manifests, "assistant")
-    recognizer = Recognizer.load(model_dir, "beam", profile=None)
+    recognizer = Recognizer.load(model_dir, "beam", profile=None, kind=kind)
     decoder = GrammarDecoder(recognizer.vocab, recognizer.beam, command_grammar(Home.load(home)),
                              MARGIN if margin is None else margin)
     parser = IntentParser.load()

@@ -1,5 +1,6 @@
 """`voice listen` and `voice assistant`: the live pipeline and the text assistant. The
-pipelines are assembled in `voice.live`; here options are parsed and results printed."""
+pipelines are assembled by the entry object (`voice.app.Voice`); here options are parsed and
+results printed."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from typing import Annotated
 
 import typer
 
-from voice.choices import Decoder, Mode, Vad
-from voice.cli.common import ProfileOption, RecogniserOption, app, log
+from voice.choices import Mode, RecognizerKind, Vad
+from voice.cli.common import (
+    BestDecoderOption,
+    ProfileOption,
+    RecognizerOption,
+    app,
+    load_voice,
+    log,
+)
 
 VadOption = Annotated[Vad | None, typer.Option(
     help="Pause detector: silero (the default live: it keeps working in babble) or webrtc "
@@ -52,22 +60,21 @@ def assistant(
     home: HomeOption = None,
     state: StateOption = None,
     speak: Annotated[bool, typer.Option(help="Say the replies out loud.")] = True,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     vad: VadOption = None,
     grammar: GrammarOption = True,
     profile: ProfileOption = "default",
 ) -> None:
     """Spanish command -> action -> Spanish reply (printed as JSON and spoken). Finished timers
     are announced while it runs."""
+    voice = load_voice(recognizer, decoder, profile, home=home, state=state)
     if input_file is not None:
         from voice.pipeline import Replay
 
-        _run_live(Mode.assistant, Replay(input_file), speak, vad, home, state, decoder, grammar,
-                  profile=profile)
+        _run_live(voice, Mode.assistant, Replay(input_file), speak, vad, grammar)
         return
-    from voice.live import make_assistant
-
-    helper = make_assistant(home, state)
+    helper = voice.assistant()
     speaker, play = _speaker("es", speak)
 
     def say(text: str) -> None:
@@ -100,7 +107,8 @@ def listen(
         None,
     home: HomeOption = None,
     state: StateOption = None,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     grammar: GrammarOption = True,
     wake: WakeOption = None,
     profile: ProfileOption = "default",
@@ -113,8 +121,8 @@ def listen(
     gate = _wake_gate(mode, wake)
     source = Replay(input_file) if input_file else Microphone(
         int(device) if device and device.isdigit() else device)
-    _run_live(mode, gate.source(source) if gate else source, speak, vad, home, state, decoder,
-              grammar, gate, profile)
+    voice = load_voice(recognizer, decoder, profile, home=home, state=state)
+    _run_live(voice, mode, gate.source(source) if gate else source, speak, vad, grammar, gate)
 
 
 def _wake_gate(mode: Mode, wake: bool | None):
@@ -127,21 +135,19 @@ def _wake_gate(mode: Mode, wake: bool | None):
     if mode is not Mode.assistant or wake is False or (wake is None and
                                                         not WakeDetector.available()):
         return None
-    from voice.live import WakeGate
+    from voice.wake.gate import WakeGate
 
     return WakeGate(WakeDetector.load(), lambda time: _print({"wake": round(time, 2)}))
 
 
-def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | None,
-              state: Path | None, decoder: Decoder | None, grammar: bool,
-              wake=None, profile: str = "default") -> None:
+def _run_live(voice, mode: Mode, source, speak: bool, vad: Vad | None, grammar: bool,
+              wake=None) -> None:
     """Run the mode's live pipeline on source, printing each utterance as it is done."""
     from voice.endpoint import EndpointConfig
-    from voice.live import live_pipeline, make_assistant
     from voice.pipeline import LiveConfig
 
     config = LiveConfig() if vad is None else LiveConfig(endpoint=EndpointConfig(vad=vad))
-    helper = make_assistant(home, state) if mode is Mode.assistant else None
+    helper = voice.assistant() if mode is Mode.assistant else None
     lang = "es" if mode is Mode.assistant else "en"
     speaker, play = _speaker(lang, speak and mode is not Mode.transcribe)
     live = sys.stderr.isatty()
@@ -155,8 +161,7 @@ def _run_live(mode: Mode, source, speak: bool, vad: Vad | None, home: Path | Non
             print("\r\x1b[K", end="", file=sys.stderr)
         _print(utterance.to_dict())
 
-    pipeline = live_pipeline(mode, config, decoder and decoder.value, speaker, play, helper,
-                             partial, result, grammar, wake, profile)
+    pipeline = voice.listen(mode, config, speaker, play, partial, result, grammar, wake)
 
     def announce(message: str) -> None:
         _print({"announcement": message})

@@ -10,7 +10,18 @@ from typing import Annotated
 
 import typer
 
-from voice.cli.common import AsJson, ProfileOption, RecogniserOption, app, bench_app, log, report
+from voice.choices import RecognizerKind
+from voice.cli.common import (
+    AsJson,
+    BestDecoderOption,
+    ProfileOption,
+    RecognizerOption,
+    app,
+    bench_app,
+    load_voice,
+    log,
+    report,
+)
 from voice.cli.live import HomeOption, StateOption
 
 serve_app = typer.Typer(no_args_is_help=True, help="Serve voice to other programs.")
@@ -24,7 +35,8 @@ def serve_wyoming(
              "network interface), unix://PATH or stdio://.")] = "tcp://127.0.0.1:10300",
     home: HomeOption = None,
     state: StateOption = None,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     profile: ProfileOption = "default",
 ) -> None:
     """Wyoming protocol server for Home Assistant: speech-to-text (Spanish), text-to-speech
@@ -42,7 +54,7 @@ def serve_wyoming(
     if isinstance(listener, AsyncTcpServer):
         check_address(listener.host, listener.port)  # and so does a port in use
     resolve(profile)  # and so does a missing profile
-    offered = services.load(home, state, decoder and decoder.value, profile)
+    offered = services.load(load_voice(recognizer, decoder, profile, home=home, state=state))
     programs = info(offered).event().data
     log(f"voice: serving {', '.join(k for k, v in programs.items() if v)} on {uri}")
     asyncio.run(serve(listener, offered))
@@ -62,7 +74,8 @@ def serve_web(
         None,
     home: HomeOption = None,
     state: StateOption = None,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     profile: ProfileOption = "default",
 ) -> None:
     """Browser app: live translation from the microphone, recordings translated to
@@ -82,7 +95,7 @@ def serve_web(
     lines.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger("voice.serve").addHandler(lines)
     logging.getLogger("voice.serve").setLevel(logging.INFO)
-    loaded = stages.load(home, state, decoder and decoder.value, profile=profile)
+    loaded = stages.load(load_voice(recognizer, decoder, profile, home=home, state=state))
     log(f"voice: serving the browser app on http{'s' * bool(context)}://{host}:{port}/")
     serve(loaded, host, port, context)
 
@@ -104,7 +117,8 @@ def bench_serve(
     protocol: Annotated[Protocol, typer.Option(
         help="Wyoming clients (`voice serve wyoming`), WebSocket clients of the browser app "
              "(`voice serve web`, translate mode), or one run of each.")] = Protocol.both,
-    decoder: RecogniserOption = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
     as_json: AsJson = False,
 ) -> None:
     """A server under N clients streaming a recording at real-time pace: end of audio ->
@@ -119,15 +133,13 @@ def bench_serve(
         raise typer.BadParameter(f"the browser app takes {MAX_STREAMS} live streams at most; "
                                  "use --protocol wyoming for more", param_hint="--clients")
     load_audio(recording)  # a bad recording fails before the models load
-    chosen = decoder and decoder.value
-
-    def runs(state: Path) -> Iterator[dict]:
+    def runs(state: Path) -> Iterator[dict]:  # the recogniser as shipped, like bench asr
         if protocol is not Protocol.web:
-            yield bench_wyoming(services.load(state=state, decoder=chosen, profile=None),
-                                recording, clients, rounds)  # as shipped, like bench asr
+            yield bench_wyoming(services.load(load_voice(recognizer, decoder, None, state=state)),
+                                recording, clients, rounds)
         if protocol is not Protocol.wyoming:
-            yield bench_web(stages.load(state=state, decoder=chosen, profile=None), recording,
-                            clients, rounds)
+            yield bench_web(stages.load(load_voice(recognizer, decoder, None, state=state)),
+                            recording, clients, rounds)
 
     with tempfile.TemporaryDirectory(prefix="voice-bench-") as folder:  # its timers stay out
         report(runs(Path(folder) / "state.sqlite3"), as_json)

@@ -8,7 +8,6 @@ streaming recogniser's partials run side by side.
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -19,13 +18,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from voice.asr import profiles
+from voice.app import Voice, assisting, translating
 from voice.asr.recognizer import Recognizer, Transcript
-from voice.batch import BatchConfig, FileTranslator
+from voice.batch import FileTranslator
 from voice.choices import Mode
 from voice.errors import VoiceError
 from voice.intent.assistant import Assistant
-from voice.live import assisting, listen_for_commands, make_assistant, translating
 from voice.mt.translator import Translator
 from voice.pipeline import LiveConfig, Utterance
 from voice.tts import VOICES, Speaker
@@ -69,8 +67,7 @@ class Stages:
     assistant: Assistant
     speakers: dict[str, Speaker]  # language -> voice; empty without a speech engine
     config: LiveConfig = field(default_factory=web_config)
-    profile: str | None = profiles.DEFAULT  # the speaker's enrolment: uploads are read with it
-    decoder: str | None = None  # the recogniser's decoder (--decoder): uploads use it too
+    voice: Voice = field(default_factory=Voice)  # uploads get a recogniser of these options
     lock: threading.Lock = field(default_factory=threading.Lock)
     _files: FileTranslator | None = field(default=None, init=False, repr=False)
     _files_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -107,27 +104,17 @@ class Stages:
         with self._files_lock:
             if self._files is None:
                 log.info("voice: loading the file translator (first upload)")
-                self._files = FileTranslator(BatchConfig(formats=FILE_FORMATS,
-                                                         decoder=self.decoder,
-                                                         profile=self.profile))
+                self._files = Voice(self.voice.options).file_translator(FILE_FORMATS)
             return self._files.translate(path)
 
 
-def load(home: Path | None = None, state: Path | None = None,
-         decoder: str | None = None, config: LiveConfig | None = None,
-         profile: str | None = profiles.DEFAULT) -> Stages:
-    """The stages of `voice listen`'s translate, assistant and transcribe modes, once;
-    decoder None: the recogniser's best (beam with the word LM when the model has it);
-    profile: the speaker's enrolment, the default one when it exists."""
-    recognizer = Recognizer.load(None, decoder, profile=profile)
-    assistant = make_assistant(home, state)
-    commands = copy.copy(recognizer)  # same network, its own decoder over the home's commands
-    listen_for_commands(commands, assistant.home)
+def load(voice: Voice, config: LiveConfig | None = None) -> Stages:
+    """The stages of `voice listen`'s translate, assistant and transcribe modes, once, from
+    the Voice (its options: recogniser, decoder, enrolment, home, state)."""
     speakers: dict[str, Speaker] = {}
     try:
-        speakers = {language: Speaker(language) for language in VOICES}
+        speakers = {language: voice.speaker(language) for language in VOICES}
     except VoiceError as error:
         log.warning("voice: note: no speech out (%s)", error)
-    return Stages(recognizer, commands, Translator.load(), assistant, speakers,
-                  config or web_config(), profile, decoder)
-
+    return Stages(voice.recognizer, voice.commands, voice.translator, voice.assistant(),
+                  speakers, config or web_config(), voice)

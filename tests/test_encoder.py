@@ -1,0 +1,122 @@
+"""The encoder recogniser: Whisper base's frozen encoder under the BiLSTM-CTC, its frame
+cache, its two-pass streaming, and a missing encoder package."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.test_cli import run
+from voice.asr.encoder import DIM, HOP, WINDOW, WhisperEncoder, frames
+from voice.audio import SAMPLE_RATE, load_audio
+from voice.choices import RecognizerKind
+from voice.metrics import error_rates
+
+from .conftest import needs
+
+SAMPLES = Path("assets/samples")
+DRASCULA = "/usr/share/scummvm/drascula/es"
+# CER of the shipped encoder recogniser (beam + LM) on Drascula's dev characters, voices it
+# never trained on: its card gives the figure; the issue's target is 15 %.
+UNSEEN_CER_FLOOR = 15.0
+
+
+@pytest.fixture(scope="module")
+def encoder() -> WhisperEncoder:
+    return WhisperEncoder(threads=1)
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    from voice.asr.recognizer import Recognizer
+
+    return Recognizer.load(None, None, profile=None, kind=RecognizerKind.encoder)
+
+
+def test_the_encoder_runs_on_the_utterance_own_length(encoder):
+    """One 512-wide frame per 20 ms, in 30 s pieces past 30 s, at least one for a click."""
+    rng = np.random.default_rng(0)
+    for samples in (0, 100, 2 * HOP + 1, SAMPLE_RATE, WINDOW, WINDOW + 5 * HOP):
+        out = encoder(rng.standard_normal(samples).astype(np.float32) * 0.01)
+        assert out.shape == (frames(samples), DIM) and np.isfinite(out).all()
+    assert frames(SAMPLE_RATE) == 50
+
+
+def test_frame_cache_is_rebuilt_when_the_front_end_changes(tmp_path, monkeypatch):
+    """A cache made with other front-end settings is never reused."""
+    import soundfile as sf
+
+    from voice.asr import features
+
+    sf.write(tmp_path / "a.wav", load_audio(SAMPLES / "vm-nobodyavail.wav"), SAMPLE_RATE)
+    manifest = tmp_path / "set.jsonl"
+    manifest.write_text(json.dumps({"audio": "a.wav", "text": "hola"}) + "\n")
+    first = features.FeatureSet.load(manifest, jobs=1, kind="whisper")
+    assert first.features.shape[1] == DIM
+    built = (tmp_path / "set.whisper.json").stat().st_mtime_ns
+    features.FeatureSet.load(manifest, jobs=1, kind="whisper")
+    assert (tmp_path / "set.whisper.json").stat().st_mtime_ns == built  # fresh: kept
+    changed = {**features.settings("whisper"), "layer": "another"}
+    monkeypatch.setattr(features, "settings", lambda kind: changed)
+    features.FeatureSet.load(manifest, jobs=1, kind="whisper")
+    meta = json.loads((tmp_path / "set.whisper.json").read_text())
+    assert meta["frontend"] == changed  # rebuilt with the new settings
+
+
+def test_two_pass_streaming_final_equals_whole_utterance_decoding(recognizer):
+    """The small model streams the partials; the final text is the encoder recogniser's on
+    the whole utterance."""
+    from voice.asr.evaluate import stream_transcribe
+    from voice.asr.stream import StreamingRecognizer
+
+    streamer = StreamingRecognizer(recognizer)
+    assert streamer.recognizer.kind is RecognizerKind.small
+    for path in sorted(SAMPLES.glob("[cv]*.wav")):
+        audio = load_audio(path)
+        partials = []
+        step = SAMPLE_RATE // 10
+        for start in range(0, len(audio), step):
+            if (text := streamer.feed(audio[start:start + step])) is not None:
+                partials.append(text)
+        final = streamer.finish()
+        assert partials, "no partial text while speaking"
+        assert final.text == recognizer.recognize(audio).text
+        assert stream_transcribe(streamer, audio) == final.text
+
+
+def test_the_encoder_recogniser_reads_the_bundled_recordings(recognizer):
+    rows = (SAMPLES / "transcripts.tsv").read_text().splitlines()[1:]
+    pairs = [(SAMPLES / r.split("\t")[0], r.split("\t")[1]) for r in rows]
+    hypotheses = [recognizer.recognize(load_audio(p)).text for p, _ in pairs]
+    assert error_rates([t for _, t in pairs], hypotheses)["cer"] <= 10.0
+
+
+@needs(DRASCULA, "drascula-spanish")
+@pytest.mark.slow
+def test_the_encoder_recogniser_reads_voices_it_never_trained_on(recognizer):
+    """Drascula's dev characters (Igor, E, the pianist): no line of theirs is in training."""
+    from voice.data import drascula
+
+    lines = [line for line in drascula.spoken_lines("es")
+             if line.speaker in drascula.DEV_SPEAKERS]
+    audio = [drascula.read_clip(drascula.clip("es", line.clip_id)) for line in lines]
+    kept = [(a, line.text) for a, line in zip(audio, lines, strict=True)
+            if 4.0 <= len(line.text.replace(" ", "")) / (len(a) / SAMPLE_RATE) <= 25.0]
+    assert len(kept) >= 60
+    hypotheses = [recognizer.recognize(a).text for a, _ in kept]
+    assert error_rates([t for _, t in kept], hypotheses)["cer"] <= UNSEEN_CER_FLOOR
+
+
+def test_a_missing_encoder_package_is_one_line_naming_it(tmp_path):
+    blocked = tmp_path / "blocked" / "faster_whisper"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text("raise ImportError('not installed')\n")
+    result = run("transcribe", str(SAMPLES / "vm-nobodyavail.wav"),
+                 env={"PYTHONPATH": str(blocked.parent)})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "faster-whisper" in line and "--recognizer small" in line
+    small = run("transcribe", str(SAMPLES / "vm-nobodyavail.wav"), "--recognizer", "small",
+                env={"PYTHONPATH": str(blocked.parent)})
+    assert small.returncode == 0 and small.stdout.strip()
