@@ -7,7 +7,7 @@ import torch
 import torch.distributed as dist
 
 from tests.toy_task import ToyTask
-from voice.train import TrainConfig, train
+from voice.training.trainer import TrainConfig, train
 
 out = Path(sys.argv[1])
 task = ToyTask()

@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 import torch
 
-from voice.asr.augment import AugmentConfig, augment
-from voice.asr.data import collate
 from voice.asr.decode import collapse, greedy
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer
@@ -14,6 +12,8 @@ from voice.audio import SAMPLE_RATE, LogMel
 from voice.data import espeak
 from voice.metrics import error_rates
 from voice.text import CharVocab
+from voice.training.asr.augment import AugmentConfig, augment
+from voice.training.asr.batches import collate
 
 from .conftest import needs
 
@@ -55,7 +55,7 @@ def test_augment_keeps_shape_and_values_finite():
 
 
 def test_reverberation_adds_a_decaying_tail_after_the_sound():
-    from voice.asr.augment import _reverberate
+    from voice.training.asr.augment import _reverberate
 
     x = torch.full((200, 80), -10.0)
     x[50:60] = 0.0  # a 100 ms burst in a silent room
@@ -184,7 +184,7 @@ def _emissions(text: str) -> torch.Tensor:
 
 def test_beam_search_with_word_lm_fixes_spelling_and_biases_names():
     from voice.asr.beam import BeamConfig, BeamDecoder
-    from voice.asr.lm_train import count_lm
+    from voice.training.asr.lm import count_lm
 
     lm = count_lm(["enciende la luz de la cocina", "apaga la luz", "enciende la radio"] * 3,
                   min_count=1)
@@ -198,8 +198,8 @@ def test_beam_search_with_word_lm_fixes_spelling_and_biases_names():
 
 def test_word_lm_prefers_seen_word_order_and_excludes_evaluated_sentences(tmp_path):
     from voice.asr.lm import LmConfig
-    from voice.asr.lm_train import count_lm, dev_transcripts, train_lm
-    from voice.data.manifest import write_jsonl
+    from voice.manifest import write_jsonl
+    from voice.training.asr.lm import count_lm, dev_transcripts, train_lm
 
     lm = count_lm(["pon la música", "pon la radio", "apaga la música"] * 4)
     assert lm.logprob("música", ("pon", "la")) > lm.logprob("pon", ("la", "música"))
@@ -216,8 +216,8 @@ def test_word_lm_prefers_seen_word_order_and_excludes_evaluated_sentences(tmp_pa
 def test_general_vocabulary_lets_the_beam_write_everyday_words_the_corpora_lack(tmp_path):
     from voice.asr.beam import BeamDecoder
     from voice.asr.lm import LmConfig
-    from voice.asr.lm_train import general_vocabulary, train_lm
-    from voice.data.manifest import write_jsonl
+    from voice.manifest import write_jsonl
+    from voice.training.asr.lm import general_vocabulary, train_lm
 
     words = general_vocabulary(20000)
     assert len(words) == 20000 and abs(sum(words.values()) - 1) < 1e-6
@@ -236,10 +236,10 @@ def test_general_vocabulary_lets_the_beam_write_everyday_words_the_corpora_lack(
 def test_export_records_its_recipe_and_leaves_beam_settings_to_the_lm(tmp_path, tone):
     """`voice train lm` is the one writer of beam settings; a re-export must not bring back
     settings that its LM was not tuned with."""
-    from voice.asr.task import AsrRecipe, AsrTask
     from voice.audio import save_wav
     from voice.checkpoint import load_model
-    from voice.data.manifest import write_jsonl
+    from voice.manifest import write_jsonl
+    from voice.training.asr.task import AsrRecipe, AsrTask
 
     save_wav(tmp_path / "a.wav", tone)
     manifest = tmp_path / "set.jsonl"

@@ -1,6 +1,6 @@
 import torch
 
-from voice.asr.augment import SILENCE, AugmentConfig, _mel_centres, augment
+from voice.training.asr.augment import SILENCE, AugmentConfig, _mel_centres, augment
 
 
 def test_narrow_channel_silences_the_bands_it_does_not_pass():

@@ -9,8 +9,8 @@ import soundfile as sf
 from voice.audio import SAMPLE_RATE
 from voice.data import asr, asterisk, bible, espeak, freedict, intent, mt
 from voice.data.homeassistant import CommandSampler, Entities
-from voice.data.manifest import held_out, read_jsonl, write_jsonl
 from voice.errors import MissingPackageError
+from voice.manifest import held_out, read_jsonl, write_jsonl
 from voice.system import require_program
 
 from .conftest import needs

@@ -5,7 +5,7 @@ import pytest
 
 from voice.data import drascula
 from voice.data.asr import build_drascula
-from voice.data.manifest import read_jsonl
+from voice.manifest import read_jsonl
 
 
 def _entry(text: str) -> bytes:

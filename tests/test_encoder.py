@@ -47,7 +47,7 @@ def test_frame_cache_is_rebuilt_when_the_front_end_changes(tmp_path, monkeypatch
     """A cache made with other front-end settings is never reused."""
     import soundfile as sf
 
-    from voice.asr import features
+    from voice.training.asr import features
 
     sf.write(tmp_path / "a.wav", load_audio(SAMPLES / "vm-nobodyavail.wav"), SAMPLE_RATE)
     manifest = tmp_path / "set.jsonl"
@@ -67,8 +67,8 @@ def test_frame_cache_is_rebuilt_when_the_front_end_changes(tmp_path, monkeypatch
 def test_two_pass_streaming_final_equals_whole_utterance_decoding(recognizer):
     """The small model streams the partials; the final text is the encoder recogniser's on
     the whole utterance."""
-    from voice.asr.evaluate import stream_transcribe
     from voice.asr.stream import StreamingRecognizer
+    from voice.evaluation.asr import stream_transcribe
 
     streamer = StreamingRecognizer(recognizer)
     assert streamer.recognizer.kind is RecognizerKind.small

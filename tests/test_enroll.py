@@ -12,7 +12,6 @@ import pytest
 import torch
 
 from voice.asr import profiles
-from voice.asr.enroll import Clip, EnrollConfig, adapted_names, enroll, features, read_clips
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.asr.recognizer import Recognizer
 from voice.audio import LogMel, save_wav
@@ -21,6 +20,14 @@ from voice.data import espeak
 from voice.errors import VoiceError
 from voice.metrics import error_rates
 from voice.text import CharVocab
+from voice.training.asr.enroll import (
+    Clip,
+    EnrollConfig,
+    adapted_names,
+    enroll,
+    features,
+    read_clips,
+)
 
 from .conftest import needs
 

@@ -97,7 +97,7 @@ def test_silence_is_not_a_command():
 
 
 def test_spoken_slots_compare_as_said():
-    from voice.intent.evaluate import score_readings
+    from voice.evaluation.intent import score_readings
     from voice.intent.parser import Parse
 
     parses = {"pon un temporizador de una hora": ("HassStartTimer", {"hours": "una"}),

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from voice.asr.features import FeatureSet
 from voice.audio import save_wav
 from voice.config import load_recipe
 from voice.data.importers import import_common_voice, import_list
-from voice.data.manifest import read_jsonl
 from voice.errors import VoiceInputError
+from voice.manifest import read_jsonl
+from voice.training.asr.features import FeatureSet
 
 from .conftest import needs
 
@@ -78,7 +78,7 @@ def test_cli_import_prints_counts(tmp_path, tone):
 
 
 def test_shipped_recipes_load_and_chain():
-    from voice.asr.task import AsrRecipe
+    from voice.training.asr.task import AsrRecipe
 
     paths = sorted([*Path("recipes").glob("asr-*.toml"),
                     *Path("recipes/experiments").glob("asr-*.toml")])

@@ -5,7 +5,7 @@ import torch
 
 from voice.intent.data import Vocab, Vocabs, bio_tags, recogniser_style, spans, tokenize
 from voice.intent.model import IntentModelConfig, IntentNet
-from voice.intent.task import scores
+from voice.training.intent.task import scores
 
 
 def _row(text: str, intent: str, *slots: tuple[str, str]) -> dict:

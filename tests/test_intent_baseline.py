@@ -3,7 +3,7 @@ import json
 import pytest
 
 from tests.test_cli import run
-from voice.intent.baseline import HassilParser, subsample
+from voice.evaluation.hassil import HassilParser, subsample
 from voice.intent.data import bio_tags, tokenize
 
 

@@ -11,8 +11,8 @@ from voice.mt.decoding import beam_search, greedy, n_best
 from voice.mt.model import MtModelConfig, Seq2Seq, reverse_padded
 from voice.mt.placeholders import mask, mask_target, recogniser_style, unmask
 from voice.mt.scoring import names_kept, numbers_kept
-from voice.mt.task import _pad
 from voice.mt.tokenizer import BOS, EOS, PAD, UNK
+from voice.training.mt.task import _pad
 
 
 def test_placeholders_round_trip_digits_and_spoken_numbers():

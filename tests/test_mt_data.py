@@ -206,9 +206,9 @@ def test_reserved_texts_are_the_prompts_outside_the_splits(monkeypatch):
 
 
 def test_back_translated_sources_lead_with_the_bt_tag(tmp_path):
-    from voice.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
     from voice.mt.tokenizer import BT
-    from voice.train import TrainConfig
+    from voice.training.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
+    from voice.training.trainer import TrainConfig
 
     rows = [{"es": f"la casa {c} es grande", "en": f"the {e} house is big", "source": "toy"}
             for c, e in (("roja", "red"), ("verde", "green"), ("azul", "blue"))]
@@ -235,9 +235,9 @@ def test_back_translation_through_apertium():
 
 @needs("apertium", "apertium-eng-spa")
 def test_a_post_editing_task_reads_apertiums_draft_after_the_source(tmp_path):
-    from voice.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
     from voice.mt.tokenizer import EOS
-    from voice.train import TrainConfig
+    from voice.training.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
+    from voice.training.trainer import TrainConfig
 
     rows = [{"es": f"la casa {c} es grande", "en": f"The {e} house is not that big",
              "source": "toy"} for c, e in (("roja", "red"), ("verde", "green"), ("azul", "blue"))]
@@ -261,10 +261,10 @@ def test_a_post_editing_task_reads_apertiums_draft_after_the_source(tmp_path):
 @needs("apertium", "apertium-eng-spa")
 def test_a_teacher_s_english_replaces_the_human_targets_but_not_the_back_translated(tmp_path):
     from voice.models import find_model
-    from voice.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
-    from voice.mt.teacher import cache_path
     from voice.mt.translator import Translator
-    from voice.train import TrainConfig
+    from voice.training.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
+    from voice.training.mt.teacher import cache_path
+    from voice.training.trainer import TrainConfig
 
     spanish = ["la casa roja es grande", "apaga la luz de la cocina", "¿dónde está la puerta?"]
     rows = [{"es": es, "en": "Nothing like it.", "source": "toy"} for es in spanish]

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from voice.asr import phones
-from voice.asr.data import AsrDataConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer
-from voice.asr.task import AsrRecipe, AsrTask, PhoneConfig
 from voice.audio import save_wav
+from voice.training.asr import phones
+from voice.training.asr.batches import AsrDataConfig
+from voice.training.asr.task import AsrRecipe, AsrTask, PhoneConfig
 
 from .conftest import needs
 

@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from experiments import readable
 from tests.test_whisper import EXTRA, SAMPLES
-from voice.asr import readable, whisper
-from voice.asr.teacher import WINDOW
 from voice.audio import SAMPLE_RATE, load_audio, save_wav
-from voice.data.manifest import read_jsonl
+from voice.evaluation import whisper
+from voice.manifest import read_jsonl
+from voice.training.asr.teacher import WINDOW
 
 
 class LevelScorer:

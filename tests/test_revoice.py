@@ -5,7 +5,7 @@ import pytest
 
 from voice.audio import SAMPLE_RATE, load_audio, save_wav
 from voice.data import revoice
-from voice.data.manifest import read_jsonl, write_jsonl
+from voice.manifest import read_jsonl, write_jsonl
 
 pyworld = pytest.importorskip("pyworld")
 

@@ -30,9 +30,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from tests.conftest import needs
 from voice.app import load
 from voice.audio import SAMPLE_RATE, load_audio
+from voice.evaluation.bench_serve import bench_web
 from voice.serve import stages as web_stages
 from voice.serve import web
-from voice.serve.bench import bench_web
 from voice.serve.session import MAX_FRAME_BYTES
 
 speech = needs("espeak-ng", "espeak-ng")

@@ -29,9 +29,9 @@ from wyoming.tts import Synthesize, SynthesizeVoice
 from tests.conftest import needs
 from voice.app import load
 from voice.audio import load_audio
+from voice.evaluation.bench_serve import bench_wyoming
 from voice.serve import services
 from voice.serve.audio import Pcm16k
-from voice.serve.bench import bench_wyoming
 from voice.serve.wyoming import MAX_EVENT_BYTES, background
 
 speech = needs("espeak-ng", "espeak-ng")

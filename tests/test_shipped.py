@@ -61,8 +61,8 @@ def test_streaming_agrees_with_whole_utterance(recognizer):
     """The issue's criterion, streaming within one WER point of whole-utterance decoding,
     either way (on these 30 words: the same number of word errors); in characters streaming
     may not read more than a point worse; and the two texts differ in few characters."""
-    from voice.asr.evaluate import stream_transcribe
     from voice.asr.stream import StreamConfig, StreamingRecognizer
+    from voice.evaluation.asr import stream_transcribe
 
     streamer = StreamingRecognizer(recognizer, StreamConfig())
     paths, references = zip(*_samples(), strict=True)

@@ -10,10 +10,10 @@ import numpy as np
 import torch
 
 from voice.asr import model as model_module
-from voice.asr.data import AsrDataConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer
-from voice.asr.task import AsrRecipe, AsrTask, SpeakerConfig
 from voice.audio import SAMPLE_RATE, save_wav
+from voice.training.asr.batches import AsrDataConfig
+from voice.training.asr.task import AsrRecipe, AsrTask, SpeakerConfig
 
 
 def _manifest(folder: Path, name: str, speakers: list[str], lang: str = "es") -> str:

@@ -9,11 +9,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from voice.asr.data import AsrDataConfig
 from voice.asr.model import AsrModelConfig, CtcRecognizer, without_aux_heads
-from voice.asr.task import AsrRecipe, AsrTask, TeacherConfig, distillation_loss
-from voice.asr.teacher import DIM, GAP, TEACHER_HOP, WINDOW, TeacherFrames, pack, student_frames
 from voice.audio import SAMPLE_RATE, save_wav
+from voice.training.asr.batches import AsrDataConfig
+from voice.training.asr.task import AsrRecipe, AsrTask, TeacherConfig, distillation_loss
+from voice.training.asr.teacher import (
+    DIM,
+    GAP,
+    TEACHER_HOP,
+    WINDOW,
+    TeacherFrames,
+    pack,
+    student_frames,
+)
 
 
 class RampEncoder:

@@ -7,7 +7,7 @@ import numpy as np
 from tests.conftest import needs
 from voice.audio import SAMPLE_RATE, load_audio, save_wav
 from voice.data import telephone
-from voice.data.manifest import read_jsonl, write_jsonl
+from voice.manifest import read_jsonl, write_jsonl
 
 
 def _band_power(audio: np.ndarray, low: float, high: float) -> float:

@@ -9,7 +9,7 @@ import torch
 from voice.checkpoint import load_model
 from voice.config import from_dict, load_recipe
 from voice.errors import VoiceError
-from voice.train import TrainConfig, train
+from voice.training.trainer import TrainConfig, train
 
 from .toy_task import ToyTask
 
@@ -166,7 +166,7 @@ def test_a_weight_average_decay_of_one_or_more_is_an_error(tmp_path):
 
 
 def test_cut_batches_keeps_order_and_the_padded_budget():
-    from voice.train import cut_batches
+    from voice.training.trainer import cut_batches
 
     sizes = [1, 2, 2, 3, 5, 5, 9, 12]
     batches = cut_batches(sizes, lambda s: s, budget=10)
@@ -179,7 +179,7 @@ def test_every_task_is_built_one_way_and_every_recipe_names_its_manifests():
     import inspect
     from pathlib import Path
 
-    from voice.tasks import TASKS
+    from voice.training.tasks import TASKS
 
     for entry in TASKS.values():
         recipe_class, task_class = entry.classes()

@@ -81,8 +81,8 @@ def _say(folder: Path, name: str, items: list[tuple[str, str]]) -> None:
 @needs("espeak-ng", "espeak-ng")
 def test_a_toy_model_learns_the_phrase_on_a_voice_it_never_heard(tmp_path):
     from voice.config import from_dict
-    from voice.train import train
-    from voice.wake.task import WakeRecipe, WakeTask, clip_peaks, padded
+    from voice.training.trainer import train
+    from voice.training.wake import WakeRecipe, WakeTask, clip_peaks, padded
 
     train_voices, unseen = ["m1", "f2", "m3", "f1"], "m7"
     others = ["enciende la luz de la cocina", "qué hora es", "pon música en el salón",

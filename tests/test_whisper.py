@@ -13,10 +13,10 @@ import pytest
 import soundfile as sf
 
 from tests.test_cli import run
-from voice.asr import whisper
-from voice.asr.evaluate import evaluate
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.errors import VoiceError
+from voice.evaluation import whisper
+from voice.evaluation.asr import evaluate
 from voice.metrics import error_rates
 
 SAMPLES = Path("assets/samples")
@@ -55,8 +55,8 @@ def test_the_cli_says_so_in_one_line_without_a_traceback(tmp_path):
 
 
 def test_runtime_commands_never_import_whisper():
-    code = ("import sys, voice.cli, voice.pipeline, voice.asr.evaluate, voice.mt.evaluate; "
-            "print(any(m in sys.modules for m in ('voice.asr.whisper', 'faster_whisper')))")
+    code = ("import sys, voice.cli, voice.pipeline, voice.evaluation.asr, voice.evaluation.mt; "
+            "print(any(m in sys.modules for m in ('voice.evaluation.whisper', 'faster_whisper')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "False"
@@ -134,7 +134,7 @@ def test_whisper_base_reads_and_translates_the_bundled_recordings(tmp_path):
 
 def test_e2e_scores_whisper_translate_on_the_recordings_with_english_prompts(tmp_path,
                                                                              monkeypatch):
-    from voice import evaluate_e2e
+    from voice.evaluation import e2e as evaluate_e2e
 
     manifest = _manifest(tmp_path, ["hola", "adiós", "sin inglés"])
     rows = [json.loads(line) for line in manifest.read_text().splitlines()]

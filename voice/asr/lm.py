@@ -1,7 +1,7 @@
 """Word trigram language model for beam search: the scores the decoder asks for.
 
 Interpolated absolute discounting (D = 0.75), natural-log probabilities. Building one from
-the corpora is training code, in `voice.asr.lm_train`.
+the corpora is training code, in `voice.training.asr.lm`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class WordLM:
     @classmethod
     def counted(cls, sentences: Iterable[str]) -> WordLM:
         """Every n-gram of the normalised sentences, unpruned: a small LM, such as the command
-        grammar, built at run time (the shipped LM is trained: `voice.asr.lm_train`)."""
+        grammar, built at run time (the shipped LM is trained: `voice.training.asr.lm`)."""
         counts: dict[str, Counter[str]] = {"1": Counter(), "2": Counter(), "3": Counter()}
         for sentence in sentences:
             words = [BOS, BOS, *sentence.split(), EOS]
@@ -115,7 +115,7 @@ def _contexts(ngrams: dict[str, int]) -> dict[str, tuple[int, int]]:
 
 @dataclass
 class LmConfig:
-    """The recipe's [lm] section (read by `voice.asr.lm_train`; recorded in decode.json)."""
+    """The recipe's [lm] section (read by `voice.training.asr.lm`; recorded in decode.json)."""
 
     corpora: list[str] = field(default_factory=list)  # JSONL files; Spanish in "es" or "text"
     min_count: int = 2

@@ -22,7 +22,7 @@ class AsrModelConfig:
     cell: str = "lstm"  # lstm | gru
     dropout: float = 0.15
     vocab: int = 36
-    phone_vocab: int = 0  # outputs of the auxiliary phone CTC head (voice.asr.phones); 0 = none
+    phone_vocab: int = 0  # outputs of the auxiliary phone CTC head (training.asr.phones); 0: none
     phone_layer: int = 0  # the recurrent layer (1 = lowest) feeding that head; 0 = the top one
     teacher_dim: int = 0  # width of the teacher's frames the distillation head predicts; 0 = none
     teacher_layer: int = 0  # the recurrent layer feeding the distillation head; 0 = the top one

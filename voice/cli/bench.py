@@ -34,7 +34,7 @@ def bench_asr(
     as_json: AsJson = False,
 ) -> None:
     """Recogniser real-time factor (greedy decoding, encoder included) on 1 and 2 threads."""
-    from voice.bench import bench_asr as run_bench
+    from voice.evaluation.bench import bench_asr as run_bench
 
     require_manifests([manifest], "asr")
     loaded = load_voice(recognizer, None, None, asr_model=model_dir).recognizer
@@ -52,7 +52,7 @@ def bench_mt(
     as_json: AsJson = False,
 ) -> None:
     """Translator speed: batched greedy sentences/s on 2 threads, beam 5 ms per sentence on 1."""
-    from voice.bench import bench_mt as run_bench
+    from voice.evaluation.bench import bench_mt as run_bench
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
@@ -67,7 +67,7 @@ def bench_vad(
     as_json: AsJson = False,
 ) -> None:
     """Voice activity detectors (Silero, WebRTC): frame accuracy clean and in noise, speed."""
-    from voice.bench import bench_vad as run_bench
+    from voice.evaluation.bench import bench_vad as run_bench
 
     require_manifests([manifest], "asr")
     report(run_bench(manifest), as_json)
@@ -86,7 +86,7 @@ def bench_pipeline(
 ) -> None:
     """`voice listen --mode translate` over a real-time replay, with its defaults: latencies
     (endpoint -> text -> English -> first audio), partial spacing, dropped blocks, peak memory."""
-    from voice.bench import bench_pipeline as run_bench
+    from voice.evaluation.bench import bench_pipeline as run_bench
 
     require_manifests([manifest], "asr")
     voice = load_voice(recognizer, decoder, None)  # as shipped
@@ -102,7 +102,7 @@ def bench_batch(
 ) -> None:
     """`voice translate` speed in audio seconds per second, without and with speech output,
     with either pause detector."""
-    from voice.bench import bench_batch as run_bench
+    from voice.evaluation.bench import bench_batch as run_bench
 
     require_manifests([manifest], "asr")
     report(run_bench(load_voice(recognizer, None, None).options, manifest, jobs), as_json)

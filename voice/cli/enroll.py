@@ -18,7 +18,7 @@ Epochs = Annotated[int, typer.Option(min=1, help="Passes over the recordings.")]
 
 
 def _progress():
-    """A progress bar on stderr, as a callback for voice.asr.enroll.adapt."""
+    """A progress bar on stderr, as a callback for voice.training.asr.enroll.adapt."""
     from rich.console import Console
     from rich.progress import Progress
 
@@ -92,10 +92,10 @@ def enroll(
 ) -> None:
     """Adapt the recogniser to your voice from a few minutes of your speech; writes a personal
     profile (the shipped model is never changed)."""
-    from voice.asr import enroll as enrolment
     from voice.asr import profiles
     from voice.models import find_model
     from voice.text import CharVocab
+    from voice.training.asr import enroll as enrolment
 
     if profile == profiles.NONE:
         raise VoiceError("`none` means no profile; choose another name")
@@ -128,9 +128,9 @@ def eval_enroll(
 ) -> None:
     """WER before and after enrolling with growing amounts of one speaker's speech: every
     fourth clip is kept for testing, the others enrol in manifest order."""
-    from voice.asr.enroll import EnrollConfig
-    from voice.asr.enroll_eval import evaluate_enrolment
+    from voice.evaluation.enroll import evaluate_enrolment
     from voice.models import find_model
+    from voice.training.asr.enroll import EnrollConfig
 
     try:
         amounts = [float(m) for m in minutes.split(",") if m.strip()]

@@ -26,7 +26,7 @@ from voice.cli.common import (
 from voice.errors import VoiceError
 
 if TYPE_CHECKING:
-    from voice.asr.whisper import WhisperBaseline
+    from voice.evaluation.whisper import WhisperBaseline
 
 
 class MtBaseline(StrEnum):
@@ -52,7 +52,7 @@ def whisper(threads: int | None, wanted: bool) -> WhisperBaseline | None:
         torch.set_num_threads(threads)
     if not wanted:
         return None
-    from voice.asr.whisper import WhisperBaseline
+    from voice.evaluation.whisper import WhisperBaseline
 
     return WhisperBaseline(cpu_threads=torch.get_num_threads())
 
@@ -71,7 +71,7 @@ def eval_mt(
 ) -> None:
     """BLEU/chrF per source of the pairs (asterisk, homeassistant, bible), on clean and
     recogniser-style input, with numbers and home names kept, beside Apertium."""
-    from voice.mt.evaluate import evaluate
+    from voice.evaluation.mt import evaluate
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
@@ -101,13 +101,13 @@ def eval_intent(
     recogniser-style text."""
     import torch
 
-    from voice.data.manifest import read_jsonl
-    from voice.intent.baseline import HassilParser, subsample
-    from voice.intent.calibrate import fit_temperature, save_temperature
+    from voice.evaluation.hassil import HassilParser, subsample
+    from voice.evaluation.intent import score_labeller
     from voice.intent.data import bio_tags, recogniser_style
-    from voice.intent.evaluate import score_labeller
     from voice.intent.parser import IntentParser
+    from voice.manifest import read_jsonl
     from voice.models import find_model
+    from voice.training.intent.calibrate import fit_temperature, save_temperature
 
     require_manifests([manifest], "intent")
     torch.set_num_threads(1)
@@ -157,7 +157,7 @@ def eval_e2e(
 ) -> None:
     """Speech in, English out: BLEU/chrF against the English prompts of the recordings."""
     from voice.asr.recognizer import Recognizer
-    from voice.evaluate_e2e import evaluate_e2e, speech_translation
+    from voice.evaluation.e2e import evaluate_e2e, speech_translation
     from voice.mt.translator import Translator
 
     baselines = set(baseline or [E2eBaseline.apertium])
@@ -207,10 +207,10 @@ def eval_asr(
     Drascula's dev characters, the same through phone codecs, held-out espeak voices, the
     held-out Kokoro style, and Piper, a synthesizer never trained on); with --baseline whisper,
     Whisper base's figures on the same audio beside ours."""
-    from voice.asr.devsets import DEV_MANIFESTS
-    from voice.asr.evaluate import NOISES, evaluate
     from voice.asr.recognizer import Recognizer
     from voice.asr.stream import StreamConfig
+    from voice.evaluation.asr import NOISES, evaluate
+    from voice.evaluation.devsets import DEV_MANIFESTS
 
     settings = {"lm_weight": lm_weight, "word_score": word_score}
     if decoder is not Decoder.beam and any(v is not None for v in settings.values()):
@@ -253,11 +253,11 @@ def eval_assistant(
     from voice.asr.grammar import MARGIN, GrammarDecoder
     from voice.asr.recognizer import Recognizer
     from voice.audio import load_audio
-    from voice.data.manifest import read_jsonl
+    from voice.evaluation.intent import score_readings
     from voice.intent.commands import command_grammar
-    from voice.intent.evaluate import score_readings
     from voice.intent.home import Home
     from voice.intent.parser import IntentParser
+    from voice.manifest import read_jsonl
     from voice.metrics import error_rates
 
     manifests = manifest or [Path(f"data/assistant/{name}.jsonl")
@@ -300,8 +300,8 @@ def eval_wake(
     and false accepts per hour over other speech (the recogniser's dev sets, about 1.6 h)."""
     import torch
 
+    from voice.training.wake import evaluate_wake
     from voice.wake.detector import WakeDetector
-    from voice.wake.task import evaluate_wake
 
     detector = WakeDetector.load(model_dir, threshold)
     require_manifests([data / f"eval-{k}.jsonl" for k in ("wake", "confusers")]

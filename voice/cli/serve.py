@@ -125,8 +125,8 @@ def bench_serve(
     final text latency (Wyoming: the transcript; web: the Spanish with its English), seconds
     to the first streamed words, audio a live source would drop or the server dropped."""
     from voice.audio import load_audio
+    from voice.evaluation.bench_serve import bench_web, bench_wyoming
     from voice.serve import services, stages
-    from voice.serve.bench import bench_web, bench_wyoming
     from voice.serve.web import MAX_STREAMS
 
     if protocol is not Protocol.wyoming and clients > MAX_STREAMS:

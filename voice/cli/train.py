@@ -40,8 +40,8 @@ def train(
     import torch
 
     from voice.config import load_recipe
-    from voice.tasks import TASKS
-    from voice.train import train as run_training
+    from voice.training.tasks import TASKS
+    from voice.training.trainer import train as run_training
 
     entry = TASKS["asr" if model is Trainable.lm else model.value]  # lm: the asr recipe's [lm]
     recipe_class, task_class = entry.classes()
@@ -68,10 +68,10 @@ def _train_lm(config) -> None:
     """The recogniser's word LM: our text corpora minus every evaluated sentence. The recipe's
     [decode] settings, tuned with this LM, are saved beside it."""
     from voice.asr.beam import DECODE_FILE
-    from voice.asr.devsets import DEV_MANIFESTS
     from voice.asr.lm import LM_FILE
-    from voice.asr.lm_train import dev_transcripts, train_lm
     from voice.checkpoint import write_config
+    from voice.evaluation.devsets import DEV_MANIFESTS
+    from voice.training.asr.lm import dev_transcripts, train_lm
 
     if not config.lm.corpora:
         raise VoiceError("the recipe has no [lm] corpora")

@@ -30,11 +30,11 @@ from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
 from voice.data.homeassistant import CommandSampler, Entities
 from voice.data.kokoro import KokoroVoice
-from voice.data.manifest import SENTENCE_HOLDOUT, held_out, write_jsonl
-from voice.data.parallel import parallel_map
 from voice.data.pico import PicoVoice
 from voice.data.piper import PiperVoice
 from voice.data.synth import Voice, write_utterance
+from voice.manifest import SENTENCE_HOLDOUT, held_out, write_jsonl
+from voice.parallel import parallel_map
 from voice.text import normalize_es, spell_numbers
 
 SPEAKER_ASTERISK = "asterisk-es_MX-f-allison"

@@ -17,10 +17,10 @@ from voice.data import espeak, kokoro
 from voice.data.asr import kokoro_voice
 from voice.data.espeak import EspeakVoice
 from voice.data.homeassistant import CommandSampler, Entities
-from voice.data.manifest import write_jsonl
-from voice.data.parallel import parallel_map
 from voice.data.piper import PiperVoice
 from voice.data.synth import Voice, write_utterance
+from voice.manifest import write_jsonl
+from voice.parallel import parallel_map
 
 COMMANDS = 150
 VOICES: dict[str, Callable[[random.Random], Voice]] = {

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from voice.data.manifest import read_jsonl, write_jsonl
-from voice.data.parallel import parallel_map
+from voice.manifest import read_jsonl, write_jsonl
+from voice.parallel import parallel_map
 
 
 def build_copies(asr: Path, name: str, kind: str, convert: Callable[[tuple], float],

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from voice.audio import SAMPLE_RATE, load_audio
-from voice.data.manifest import write_jsonl
 from voice.errors import VoiceInputError
+from voice.manifest import write_jsonl
 
 CV_SPLITS = ("train", "dev", "test")
 LIST_HEADERS = {"audio", "file", "path", "wav"}

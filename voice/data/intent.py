@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 from voice.data.homeassistant import CommandSampler, Entities
-from voice.data.manifest import write_jsonl
+from voice.manifest import write_jsonl
 
 
 def commands(sampler: CommandSampler, per_template: int, seed: int) -> dict[str, list[dict]]:

@@ -1,13 +1,12 @@
 """Real voices in other languages, for the recogniser's acoustic layers.
 
-They train only the phone head (voice.asr.phones), never the Spanish character head: Asterisk's
-core prompts in en, fr, it and ru (one speaker each, 8 kHz telephone recordings) and Drascula's
-English release (acted, several characters). Reserved data stays out in every language: the
-Asterisk prompt ids outside the Spanish train/dev splits, Drascula's held-out clips, and the
-characters of our Spanish Drascula dev set, whose voices must stay unheard. Two installed
-prompt packages ship no transcripts and are not used: asterisk-prompt-fr-armelle and
-asterisk-prompt-it-menardi-wav.
-"""
+They train only the phone head (voice.training.asr.phones), never the Spanish character head:
+Asterisk's core prompts in en, fr, it and ru (one speaker each, 8 kHz telephone recordings) and
+Drascula's English release (acted, several characters). Reserved data stays out in every
+language: the Asterisk prompt ids outside the Spanish train/dev splits, Drascula's held-out
+clips, and the characters of our Spanish Drascula dev set, whose voices must stay unheard. Two
+installed prompt packages ship no transcripts and are not used: asterisk-prompt-fr-armelle and
+asterisk-prompt-it-menardi-wav."""
 
 from __future__ import annotations
 
@@ -17,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from voice.asr import phones
 from voice.audio import load_audio, save_wav
 from voice.data import asterisk, drascula
-from voice.data.manifest import write_jsonl
-from voice.data.parallel import parallel_map
+from voice.manifest import write_jsonl
+from voice.parallel import parallel_map
 from voice.system import require_file
+from voice.training.asr import phones
 
 SOUNDS = Path("/usr/share/asterisk/sounds")
 # language -> the speaker folder of its asterisk-core-sounds-<lang>-wav package

@@ -31,7 +31,7 @@ from voice.data import (
 )
 from voice.data.backtranslate import back_translate
 from voice.data.homeassistant import CommandSampler, Entities
-from voice.data.manifest import held_out, write_jsonl
+from voice.manifest import held_out, write_jsonl
 from voice.text import fold_accents
 
 Pair = tuple[str, str, str, str]  # split, es, en, source

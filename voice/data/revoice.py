@@ -1,14 +1,13 @@
 """Re-voiced copies of the real male recordings: the same words at a woman's pitch and formants.
 
-The real Spanish we train on is one woman heard through a telephone (Asterisk, 8 kHz) and
-four men of one game (Drascula); no wideband female voice is real. Vocal-tract warping of the
-log-mels (voice.asr.augment) scales pitch and formants together, as speaking faster would. The
-WORLD vocoder (Morise et al., 2016; PyPI `pyworld`) takes a clip apart into its pitch contour,
-spectral envelope and aperiodicity, so the pitch can rise by a woman's ratio (x1.6-2.0) while
-the envelope's formants rise by hers (x1.10-1.20), and the clip is resynthesised with its own
-timing, prosody and words: a row of `<set>-revoiced.jsonl` beside the original's. Each clip's
-two ratios come from its id, so a rebuild is the same.
-"""
+The real Spanish we train on is one woman heard through a telephone (Asterisk, 8 kHz) and four
+men of one game (Drascula); no wideband female voice is real. Vocal-tract warping of the log-
+mels (voice.training.asr.augment) scales pitch and formants together, as speaking faster would.
+The WORLD vocoder (Morise et al., 2016; PyPI `pyworld`) takes a clip apart into its pitch
+contour, spectral envelope and aperiodicity, so the pitch can rise by a woman's ratio
+(x1.6-2.0) while the envelope's formants rise by hers (x1.10-1.20), and the clip is
+resynthesised with its own timing, prosody and words: a row of `<set>-revoiced.jsonl` beside
+the original's. Each clip's two ratios come from its id, so a rebuild is the same."""
 
 from __future__ import annotations
 

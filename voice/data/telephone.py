@@ -1,7 +1,7 @@
 """Telephone copies of the real Spanish recordings: each clip through a phone codec and back.
 
 People call in: a GSM or AMR mobile line, a G.711 landline, ADPCM voicemail. The log-mel
-band-limit augmentation (voice.asr.augment) narrows the band, but not the codec's own
+band-limit augmentation (voice.training.asr.augment) narrows the band, but not the codec's own
 distortion: quantisation noise, the mobile vocoders' coarse spectral envelope. So the real
 voices are also heard through the codecs themselves, one codec per clip (chosen from its id,
 so a rebuild is the same), each copy a row of `<set>-phone.jsonl` beside the original's.

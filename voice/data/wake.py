@@ -23,11 +23,11 @@ from voice.data import espeak, kokoro
 from voice.data.ahotts import AhoVoice
 from voice.data.espeak import EspeakVoice
 from voice.data.kokoro import KokoroVoice
-from voice.data.manifest import read_jsonl, write_jsonl
-from voice.data.parallel import parallel_map
 from voice.data.piper import PiperVoice
 from voice.data.synth import Voice, write_utterance
 from voice.errors import VoiceError
+from voice.manifest import read_jsonl, write_jsonl
+from voice.parallel import parallel_map
 
 # the same words with other punctuation: other prosody from each synthesizer
 SAYINGS = ("Oye, Zafira.", "oye Zafira", "¡Oye, Zafira!", "Oye Zafira,", "oye, zafira...",

@@ -29,7 +29,7 @@ class IntentParser:
     def __init__(self, model: IntentNet, vocabs: Vocabs, temperature: float = 1.0) -> None:
         self.model = model.eval()
         self.vocabs = vocabs
-        self.temperature = temperature  # fitted on dev (voice/intent/calibrate.py)
+        self.temperature = temperature  # fitted on dev (voice/training/intent/calibrate.py)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentParser:

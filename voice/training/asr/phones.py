@@ -20,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
-from voice.data.manifest import read_jsonl
 from voice.errors import VoiceError
 from voice.files import write_atomically
+from voice.manifest import read_jsonl
 from voice.system import require_program
 
 INVENTORY = Path(__file__).resolve().parents[2] / "assets" / "phones.txt"

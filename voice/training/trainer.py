@@ -56,7 +56,8 @@ class TrainConfig:
 
 
 class Task(Protocol):
-    """What the trainer runs; every task is built as `Task(recipe, resume)` (voice/tasks.py)."""
+    """What the trainer runs; every task is built as `Task(recipe, resume)`
+    (voice/training/tasks.py)."""
 
     model: nn.Module
 

@@ -23,8 +23,8 @@ class Trainable:
 
 
 TASKS = {
-    "asr": Trainable("voice.asr.task", "AsrRecipe", "AsrTask", "asr"),
-    "mt": Trainable("voice.mt.task", "MtRecipe", "MtTask", "mt"),
-    "intent": Trainable("voice.intent.task", "IntentRecipe", "IntentTask", "intent"),
-    "wake": Trainable("voice.wake.task", "WakeRecipe", "WakeTask", "wake"),
+    "asr": Trainable("voice.training.asr.task", "AsrRecipe", "AsrTask", "asr"),
+    "mt": Trainable("voice.training.mt.task", "MtRecipe", "MtTask", "mt"),
+    "intent": Trainable("voice.training.intent.task", "IntentRecipe", "IntentTask", "intent"),
+    "wake": Trainable("voice.training.wake", "WakeRecipe", "WakeTask", "wake"),
 }

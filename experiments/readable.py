@@ -5,7 +5,7 @@ made. Whisper base has heard thousands of real speakers, so how likely it finds 
 transcript, given the audio, says whether the clip sounds like its text. Each clip is scored
 by teacher forcing (one decoder pass over the known text, no search): the mean log-probability
 of its tokens. Utterances are packed into Whisper's 30-second windows as for the teacher's
-frames (voice.asr.teacher), their texts concatenated in the same order, and each token's
+frames (voice.training.asr.teacher), their texts concatenated in the same order, and each token's
 probability is credited to the clip it belongs to.
 
 The threshold is not a free knob: a synthetic clip is kept when Whisper finds it at least as
@@ -14,7 +14,7 @@ so "readable" means "as readable as real speech". Scores are cached beside the m
 (`X.readable.json`); the kept clips go to `X-readable.jsonl`, which recipes list as any other
 train manifest.
 
-    python -m voice.asr.readable data/asr/espeak-train.jsonl \
+    python -m experiments.readable data/asr/espeak-train.jsonl \
         --reference data/asr/asterisk-train.jsonl data/asr/drascula-train.jsonl
 """
 
@@ -29,10 +29,10 @@ import torch
 from rich.console import Console
 from rich.progress import Progress
 
-from voice.asr.teacher import WhisperEncoder, pack, packed
 from voice.audio import load_audio
-from voice.data.manifest import read_jsonl, write_jsonl
 from voice.files import write_atomically
+from voice.manifest import read_jsonl, write_jsonl
+from voice.training.asr.teacher import WhisperEncoder, pack, packed
 
 MEL_HOP = 160  # samples per Whisper log-mel frame
 
@@ -103,7 +103,8 @@ def keep_readable(manifest: Path, limit: float, scorer: WhisperScorer | None = N
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m voice.asr.readable SYNTHETIC... --reference REAL...`: write the filtered sets."""
+    """`python -m experiments.readable SYNTHETIC... --reference REAL...`: write the filtered
+    sets."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("manifests", nargs="+", type=Path, help="synthetic train manifests")
     parser.add_argument("--reference", nargs="+", type=Path, required=True,

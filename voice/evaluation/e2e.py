@@ -12,7 +12,7 @@ import numpy as np
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
 from voice.data import asterisk
-from voice.data.manifest import read_jsonl
+from voice.manifest import read_jsonl
 from voice.mt.apertium import apertium
 from voice.mt.scoring import bleu_chrf
 from voice.mt.translator import Translator

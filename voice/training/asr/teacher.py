@@ -27,8 +27,8 @@ from rich.progress import Progress
 
 from voice.asr.model import Subsample
 from voice.audio import SAMPLE_RATE, LogMel, load_audio
-from voice.data.manifest import read_jsonl
 from voice.files import atomic_path, write_atomically
+from voice.manifest import read_jsonl
 
 WINDOW = 30 * SAMPLE_RATE  # Whisper's fixed input
 GAP = SAMPLE_RATE // 10
@@ -80,7 +80,7 @@ class WhisperEncoder:
     """faster-whisper's int8 encoder, on one thread unless told."""
 
     def __init__(self, threads: int = 1) -> None:
-        from voice.asr.whisper import WhisperBaseline
+        from voice.evaluation.whisper import WhisperBaseline
 
         self.model = WhisperBaseline(cpu_threads=threads).model
 
@@ -144,7 +144,7 @@ def resample(target: np.ndarray, frames: int) -> torch.Tensor:
 
 
 def main() -> None:
-    """`python -m voice.asr.teacher MANIFEST...`: build the caches ahead of training."""
+    """`python -m voice.training.asr.teacher MANIFEST...`: build the caches ahead of training."""
     import sys
 
     torch.set_num_threads(1)

@@ -11,10 +11,10 @@ import torch
 from torch import nn
 
 from voice.checkpoint import save_model
-from voice.data.manifest import read_jsonl
 from voice.intent.data import IntentBatch, Vocab, Vocabs, bio_tags, recogniser_style, spans
 from voice.intent.model import IntentModelConfig, IntentNet
-from voice.train import TrainConfig, to_device
+from voice.manifest import read_jsonl
+from voice.training.trainer import TrainConfig, to_device
 
 Example = tuple[list[str], list[str], str]
 

@@ -12,8 +12,8 @@ import numpy as np
 from voice.asr.recognizer import Recognizer
 from voice.asr.stream import StreamConfig, StreamingRecognizer
 from voice.audio import SAMPLE_RATE, load_audio
-from voice.data.manifest import read_jsonl
 from voice.errors import VoiceError
+from voice.manifest import read_jsonl
 from voice.metrics import error_rates
 
 NOISES = ("white", "babble")

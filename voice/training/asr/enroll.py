@@ -19,13 +19,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr.augment import AugmentConfig
-from voice.asr.data import AsrBatches, AsrDataConfig, fits
-from voice.asr.features import FeatureSet
 from voice.asr.recognizer import Recognizer
 from voice.audio import LogMel, load_audio
 from voice.errors import VoiceError, VoiceInputError
 from voice.text import CharVocab, normalize_es
+from voice.training.asr.augment import AugmentConfig
+from voice.training.asr.batches import AsrBatches, AsrDataConfig, fits
+from voice.training.asr.features import FeatureSet
 
 _RNN_LAYER = re.compile(r"rnn\.\w+_l(\d+)(_reverse)?")
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from voice.asr.lm import BOS, EOS, LmConfig, WordLM
-from voice.data.manifest import SENTENCE_HOLDOUT, held_out, read_jsonl
+from voice.manifest import SENTENCE_HOLDOUT, held_out, read_jsonl
 from voice.text import fold_accents, normalize_es
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from voice.data.homeassistant import Entities
-from voice.data.manifest import read_jsonl
+from voice.manifest import read_jsonl
 from voice.mt.apertium import apertium
 from voice.mt.placeholders import recogniser_style
 from voice.mt.scoring import bleu_chrf, names_kept, numbers_kept

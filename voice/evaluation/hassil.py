@@ -3,7 +3,7 @@
 hassil gets the same Spanish templates (home-assistant-intents) the commands were sampled from
 and slot lists filled from the same home and name pools (`Entities.load()`), so it knows every
 name, area and floor of the dev set. It sees the same tokenised words as `IntentParser.label`
-and answers in the same shape, so `voice.intent.task.scores` scores both alike.
+and answers in the same shape, so `voice.training.intent.task.scores` scores both alike.
 """
 
 from __future__ import annotations

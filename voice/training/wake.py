@@ -5,8 +5,8 @@ Each training example is a window of log-mel frames: background (quiet, noise or
 with, maybe, a clip of the phrase or of a sound-alike cut in. The steps shortly after the
 phrase ends must score high (max-pooled: one confident step is enough); every step of a window
 without it must score low, its highest step most of all, since false accepts are peaks. Clips
-are altered in the feature domain (voice.asr.augment): new timbres, tempos, channels, noise;
-background speech is used as it is, and each window gets its own level and slope (per-clip
+are altered in the feature domain (voice.training.asr.augment): new timbres, tempos, channels,
+noise; background speech is used as it is, and each window gets its own level and slope (per-clip
 augmentation is what costs: 3 ms a clip).
 """
 
@@ -23,11 +23,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from voice.asr.augment import SILENCE, AugmentConfig, augment
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.checkpoint import save_model
-from voice.data.manifest import read_jsonl
-from voice.train import TrainConfig
+from voice.manifest import read_jsonl
+from voice.training.asr.augment import SILENCE, AugmentConfig, augment
+from voice.training.trainer import TrainConfig
 from voice.wake.detector import PHRASE, WakeFeatures, WakeModelConfig, WakeNet, peaks
 
 GAP = 0.3  # seconds of quiet between the clips of a false-accept stream

@@ -8,9 +8,9 @@ import time
 from typing import Protocol
 
 from voice.intent.assistant import Parser, numeric
-from voice.intent.calibrate import calibration_error
-from voice.intent.task import Example, scores
 from voice.text import normalize_es
+from voice.training.intent.calibrate import calibration_error
+from voice.training.intent.task import Example, scores
 
 
 class Labeller(Protocol):

@@ -14,7 +14,7 @@ from voice.app import Options, Voice
 from voice.asr.recognizer import Recognizer
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.choices import Mode, Vad
-from voice.data.manifest import read_jsonl
+from voice.manifest import read_jsonl
 from voice.mt.translator import Translator
 
 
@@ -77,8 +77,8 @@ def bench_vad(manifest: Path, limit: int = 40, gap: float = 1.0) -> list[dict]:
     """Frame accuracy and F1 of each detector against the loudness of the clean recordings
     (frames above -40 dBFS are speech), clean and at 10 dB SNR (over the whole stream), and
     its real-time factor on one thread."""
-    from voice.asr.evaluate import NOISES, add_noise
     from voice.endpoint import EndpointConfig, make_vad
+    from voice.evaluation.asr import NOISES, add_noise
 
     torch.set_num_threads(1)
     recordings = _recordings(manifest, limit)

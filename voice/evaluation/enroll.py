@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from voice.asr.enroll import Clip, EnrollConfig, enroll, features
-from voice.asr.evaluate import score
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
-from voice.data.manifest import read_jsonl
 from voice.errors import VoiceError
+from voice.evaluation.asr import score
+from voice.manifest import read_jsonl
 from voice.text import CharVocab
+from voice.training.asr.enroll import Clip, EnrollConfig, enroll, features
 
 
 def evaluate_enrolment(manifest: Path, speaker: str | None, minutes: list[float],

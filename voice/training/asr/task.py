@@ -12,21 +12,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr import encoder, phones, teacher
-from voice.asr.augment import AugmentConfig
+from voice.asr import encoder
 from voice.asr.beam import BeamConfig
-from voice.asr.data import AsrBatches, AsrDataConfig, Batch, SetTargets, collate
 from voice.asr.decode import collapse, greedy
-from voice.asr.features import FeatureSet
 from voice.asr.lm import LmConfig
 from voice.asr.model import FRONTENDS, AsrModelConfig, CtcRecognizer, without_aux_heads
-from voice.asr.teacher import TeacherFrames
 from voice.checkpoint import save_model
-from voice.data.manifest import read_jsonl
 from voice.errors import VoiceError
+from voice.manifest import read_jsonl
 from voice.metrics import error_rates
 from voice.text import CharVocab
-from voice.train import TrainConfig, to_device
+from voice.training.asr import phones, teacher
+from voice.training.asr.augment import AugmentConfig
+from voice.training.asr.batches import AsrBatches, AsrDataConfig, Batch, SetTargets, collate
+from voice.training.asr.features import FeatureSet
+from voice.training.asr.teacher import TeacherFrames
+from voice.training.trainer import TrainConfig, to_device
 
 
 @dataclass
@@ -36,7 +37,7 @@ class PhoneConfig:
 
 @dataclass
 class TeacherConfig:
-    """Distillation of Whisper base's encoder frames (voice.asr.teacher) into one layer."""
+    """Distillation of Whisper base's encoder frames (voice.training.asr.teacher) into one layer."""
 
     weight: float = 0.0  # loss weight of the distillation head; 0 = no teacher
     sets: list[str] = field(default_factory=list)  # train manifests that get teacher frames

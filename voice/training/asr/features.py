@@ -16,9 +16,9 @@ import torch
 
 from voice.asr.recognizer import EncoderFeatures
 from voice.audio import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel, load_audio
-from voice.data.manifest import read_jsonl
-from voice.data.parallel import parallel_map
 from voice.files import atomic_path, write_atomically
+from voice.manifest import read_jsonl
+from voice.parallel import parallel_map
 
 SUFFIX = {"logmel": "feats", "whisper": "whisper"}
 _EXTRACT: dict[str, LogMel | EncoderFeatures] = {}

@@ -16,16 +16,16 @@ from torch import nn
 
 from voice.checkpoint import save_model
 from voice.data.accents import accent_lexicon
-from voice.data.manifest import read_jsonl
 from voice.files import write_atomically
+from voice.manifest import read_jsonl
 from voice.mt.apertium import apertium
 from voice.mt.model import MtModelConfig, Seq2Seq
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
-from voice.mt.teacher import teacher_english
 from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
 from voice.mt.translator import ACCENTS, SHORTLIST, TOKENIZER, Translator, source_row
-from voice.train import TrainConfig, cut_batches
+from voice.training.mt.teacher import teacher_english
+from voice.training.trainer import TrainConfig, cut_batches
 
 
 @dataclass
@@ -39,7 +39,7 @@ class MtDataConfig:
     noisy: float = 0.5  # share of sources rewritten in recogniser style
     dev_per_source: int = 400  # dev sentences per source scored during training
     # A trained translator whose English (beam 5 with its consensus) replaces the targets of
-    # the human-translated pairs: sequence-level distillation (voice.mt.teacher). The
+    # the human-translated pairs: sequence-level distillation (voice.training.mt.teacher). The
     # back-translated pairs keep theirs, which are the human side. "" = the references.
     teacher: str = ""
 

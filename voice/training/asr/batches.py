@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from voice.asr.augment import AugmentConfig, augment, mask
-from voice.asr.features import FeatureSet
 from voice.asr.model import FRONTENDS, Subsample
-from voice.asr.teacher import TeacherFrames, resample
 from voice.text import CharVocab
-from voice.train import cut_batches
+from voice.training.asr.augment import AugmentConfig, augment, mask
+from voice.training.asr.features import FeatureSet
+from voice.training.asr.teacher import TeacherFrames, resample
+from voice.training.trainer import cut_batches
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Experiment scripts: run from a checkout, not installed with the package."""

@@ -1,0 +1,1 @@
+"""Evaluation and benchmarks (`voice eval`, `voice bench`): never imported at run time."""

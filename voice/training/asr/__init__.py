@@ -1,0 +1,1 @@
+"""Training the recognisers: batches, features and their caches, augmentation, the LM."""

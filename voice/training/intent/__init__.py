@@ -1,0 +1,1 @@
+"""Training the intent parser and calibrating its confidence."""
