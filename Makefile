@@ -17,11 +17,12 @@ DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-c
 	asterisk-core-sounds-it asterisk-core-sounds-ru \
 	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es tuxpaint-stamps-default \
 	libttspico-utils
-PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES) $(TEST_PACKAGES)
-# SVOX Pico (libttspico-utils) is in Debian's non-free component: enabled for it alone if off.
+ALL_PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES) $(TEST_PACKAGES)
+# SVOX Pico (libttspico-utils) is in Debian's non-free component: enabled for it alone if off,
+# from this machine's own main entry (scripts/non-free-sources).
 NON_FREE_SOURCES := /etc/apt/sources.list.d/voice-non-free.sources
 
-.PHONY: demo test system-packages lint
+.PHONY: demo test system-packages runtime-packages all-packages lint
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,16 +30,22 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[all]'
 	touch $@
 
-# Installs missing Debian packages as root; otherwise prints the one apt line to run.
+# Installs missing Debian packages as root; otherwise prints the one apt line to run. The demo
+# needs the runtime set; the tests need every corpus package too.
+runtime-packages:
+	@$(MAKE) --no-print-directory system-packages PACKAGES="$(RUNTIME_PACKAGES)"
+
+all-packages:
+	@$(MAKE) --no-print-directory system-packages PACKAGES="$(ALL_PACKAGES)"
+
 system-packages:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
 		| grep -q 'install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-		if ! apt-cache policy libttspico-utils 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
-			. /etc/os-release; printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
-				"Suites: $$VERSION_CODENAME" 'Components: non-free' \
-				'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' > $(NON_FREE_SOURCES); \
+		if echo " $$missing " | grep -q ' libttspico-utils ' && \
+			! apt-cache policy libttspico-utils 2>/dev/null | grep -q 'Candidate: [0-9]'; then \
+			scripts/non-free-sources > $(NON_FREE_SOURCES); \
 		fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else \
@@ -47,10 +54,10 @@ system-packages:
 	fi
 
 # Translates the bundled real recordings: Spanish and English text, subtitles, English speech.
-demo: system-packages $(VENV)/.installed
+demo: runtime-packages $(VENV)/.installed
 	$(VOICE) translate assets/samples/*.wav -o demo-out
 
-test: system-packages $(VENV)/.installed
+test: all-packages $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 

@@ -69,27 +69,25 @@ def _strip_foreign_marks(text: str) -> str:
     return "".join(out)
 
 
+# per language: ordinal and decimal patterns, what joins hours and minutes, the decimal point,
+# the percent sign
+_SPELLING = {"es": (_ORDINAL_ES, _DECIMAL_ES, " y ", "coma", " por ciento"),
+             "en": (_ORDINAL_EN, _DECIMAL_EN, " ", "point", " percent")}
+
+
 def spell_numbers(text: str, lang: str) -> str:
     """Write digits, times, decimals and ordinals out as words in Spanish or English."""
+    ordinal, decimal, minutes, point, percent = _SPELLING[lang if lang == "es" else "en"]
+    words = {"lang": "es" if lang == "es" else "en"}
     text = _THOUSANDS.sub(lambda m: re.sub(r"[.,]", "", m.group()), text)
-    if lang == "es":
-        text = _ORDINAL_ES.sub(lambda m: num2words(int(m.group(1)), lang="es", to="ordinal"), text)
-        text = _TIME.sub(
-            lambda m: num2words(int(m.group(1)), lang="es")
-            + ("" if int(m.group(2)) == 0 else " y " + num2words(int(m.group(2)), lang="es")),
-            text,
-        )
-        text = _DECIMAL_ES.sub(lambda m: f"{m.group(1)} coma {m.group(2)}", text)
-        text = text.replace("%", " por ciento")
-    else:
-        text = _ORDINAL_EN.sub(lambda m: num2words(int(m.group(1)), lang="en", to="ordinal"), text)
-        text = _TIME.sub(
-            lambda m: num2words(int(m.group(1)), lang="en")
-            + ("" if int(m.group(2)) == 0 else " " + num2words(int(m.group(2)), lang="en")),
-            text,
-        )
-        text = _DECIMAL_EN.sub(lambda m: f"{m.group(1)} point {m.group(2)}", text)
-        text = text.replace("%", " percent")
+    text = ordinal.sub(lambda m: num2words(int(m.group(1)), **words, to="ordinal"), text)
+    text = _TIME.sub(
+        lambda m: num2words(int(m.group(1)), **words)
+        + ("" if int(m.group(2)) == 0 else minutes + num2words(int(m.group(2)), **words)),
+        text,
+    )
+    text = decimal.sub(lambda m: f"{m.group(1)} {point} {m.group(2)}", text)
+    text = text.replace("%", percent)
     return _NUMBER.sub(lambda m: f" {num2words(int(m.group()), lang=lang)} ", text)
 
 

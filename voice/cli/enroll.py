@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from voice.cli.common import AsJson, ModelDir, app, eval_app, log, report
+from voice.choices import RecognizerKind
+from voice.cli.common import AsJson, ModelDir, RecognizerOption, app, eval_app, log, report
 from voice.errors import VoiceError
 
 Layers = Annotated[int, typer.Option(min=1, help="Upper recurrent layers adapted (with the "
@@ -88,26 +89,28 @@ def enroll(
     layers: Layers = 3,
     epochs: Epochs = 12,
     device: Annotated[str | None, typer.Option(help="Microphone (python -m sounddevice).")] = None,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
     model_dir: ModelDir = None,
 ) -> None:
     """Adapt the recogniser to your voice from a few minutes of your speech; writes a personal
     profile (the shipped model is never changed)."""
     from voice.asr import profiles
+    from voice.asr.recognizer import Recognizer
     from voice.models import find_model
     from voice.text import CharVocab
     from voice.training.asr import enroll as enrolment
 
     if profile == profiles.NONE:
         raise VoiceError("`none` means no profile; choose another name")
-    base = Path(model_dir or find_model("asr-es"))
+    base = Path(model_dir or find_model(recognizer.folder))
+    reader = Recognizer.load(base, "greedy", profile=None)  # its front end reads the clips
     if source is None:
         prompts = files("voice.asr").joinpath("enroll-prompts.txt").read_text("utf-8")
         source = _record(prompts.splitlines(), profiles.profiles_dir() / profile / "recordings",
                          device)
     clips = enrolment.features(enrolment.read_clips(source), CharVocab(),
-                               lambda message: log(f"voice: {message}"))
-    log(f"voice: adapting to {len(clips)} recordings "
-        f"({clips.lengths().sum() / 100 / 60:.1f} min)")
+                               lambda message: log(f"voice: {message}"), reader)
+    log(f"voice: adapting to {len(clips)} recordings")
     recognizer, names, info = enrolment.enroll(
         clips, base, enrolment.EnrollConfig(layers=layers, epochs=epochs), _progress())
     folder = profiles.save_profile(profile, recognizer.model, names, base, info)
@@ -123,6 +126,7 @@ def eval_enroll(
         "0,2,5,10",
     layers: Layers = 3,
     epochs: Epochs = 12,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
     model_dir: ModelDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -136,5 +140,6 @@ def eval_enroll(
         amounts = [float(m) for m in minutes.split(",") if m.strip()]
     except ValueError:
         raise VoiceError(f"--minutes {minutes!r}: expected amounts like 0,2,5,10") from None
-    report(evaluate_enrolment(manifest, speaker, amounts, Path(model_dir or find_model("asr-es")),
+    report(evaluate_enrolment(manifest, speaker, amounts,
+                              Path(model_dir or find_model(recognizer.folder)),
                               EnrollConfig(layers=layers, epochs=epochs)), as_json)

@@ -202,15 +202,6 @@ def synthesize_set(asr: Path, name: str, items: list[tuple[str, Voice, str]],
     return {name: write_jsonl(asr / f"{name}.jsonl", rows), f"{name}-hours": hours}
 
 
-def kokoro_voice(rng: random.Random, styles: tuple[str, ...]) -> KokoroVoice:
-    """A random blend of one to three of the allowed styles, perturbed, at a random rate."""
-    chosen = set(rng.sample(styles, rng.randint(1, min(3, len(styles)))))
-    weights = tuple(round(rng.uniform(0.2, 1.0), 2) if s in chosen else 0.0
-                    for s in kokoro.STYLES)
-    return KokoroVoice(weights, rng.randrange(1 << 16), round(rng.uniform(0.0, 0.05), 3),
-                       round(rng.uniform(0.85, 1.2), 2))
-
-
 def _speak_for(items: list[tuple[str, EspeakVoice, str]], hours: float,
                voice: Callable[[], KokoroVoice | AhoVoice | PicoVoice],
                ) -> list[tuple[str, Voice, str]]:
@@ -230,8 +221,8 @@ def plan_kokoro(plan: dict[str, list[tuple[str, EspeakVoice, str]]], seed: int,
     sentences in the held-out style."""
     rng = random.Random(seed + 1)
     seen = tuple(s for s in kokoro.STYLES if s != kokoro.DEV_STYLE)
-    train = _speak_for(plan["train"], hours, lambda: kokoro_voice(rng, seen))
-    dev = [(text, kokoro_voice(rng, (kokoro.DEV_STYLE,)), source)
+    train = _speak_for(plan["train"], hours, lambda: kokoro.random_voice(rng, seen))
+    dev = [(text, kokoro.random_voice(rng, (kokoro.DEV_STYLE,)), source)
            for text, _, source in plan["dev"][-UNSEEN_UTTERANCES:]]
     return {"train": train, "dev": dev} if hours > 0 else {}
 

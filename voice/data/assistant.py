@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voice.data import espeak, kokoro
-from voice.data.asr import kokoro_voice
 from voice.data.espeak import EspeakVoice
 from voice.data.homeassistant import CommandSampler, Entities
 from voice.data.piper import PiperVoice
@@ -25,7 +24,7 @@ from voice.parallel import parallel_map
 COMMANDS = 150
 VOICES: dict[str, Callable[[random.Random], Voice]] = {
     "piper": lambda rng: PiperVoice(length_scale=round(rng.uniform(0.95, 1.15), 2)),
-    "kokoro": lambda rng: kokoro_voice(rng, (kokoro.DEV_STYLE,)),
+    "kokoro": lambda rng: kokoro.random_voice(rng, (kokoro.DEV_STYLE,)),
     "espeak": lambda rng: EspeakVoice(rng.choice(espeak.BASE_VOICES),
                                       rng.choice(espeak.DEV_VARIANTS), rng.randint(130, 200),
                                       rng.randint(20, 80)),

@@ -16,19 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from hassil.expression import (
-    Alternative,
     Expression,
     ListReference,
-    Permutation,
-    RuleReference,
-    Sequence,
-    TextChunk,
 )
 from hassil.intents import IntentData, Intents, RangeSlotList, TextSlotList
 from home_assistant_intents import get_intents
 from num2words import num2words
 
 from voice.intent.home import HOME, Device, Home, Named, Place
+from voice.intent.templates import TemplateWalk, Unfillable
 
 VALUES = Path(__file__).resolve().parents[2] / "assets" / "intent" / "values.toml"
 _OPEN, _CLOSE = "\x01", "\x02"
@@ -114,10 +110,6 @@ class Template:
         return {wanted} if isinstance(wanted, str) else set(wanted)
 
 
-class _Failed(Exception):
-    """A forced value has no counterpart in this template: try another one."""
-
-
 class CommandSampler:
     """Random labelled commands from the Home Assistant templates of one language."""
 
@@ -151,53 +143,32 @@ class CommandSampler:
         """One command from template; None when a slot cannot be filled (or forced)."""
         walker = _Walk(self, template, rng, forced or {})
         try:
-            walker.visit(template.expression)
-        except _Failed:
+            walker.visit(template.expression, walker.parts)
+        except Unfillable:
             return None
         return walker.command()
 
 
-class _Walk:
+class _Walk(TemplateWalk):
     def __init__(self, sampler: CommandSampler, template: Template, rng: random.Random,
                  forced: dict[str, str]) -> None:
-        self.s, self.t, self.rng, self.forced = sampler, template, rng, forced
-        self.rules = {**sampler.intents.expansion_rules, **template.data.expansion_rules}
+        super().__init__({**sampler.intents.expansion_rules, **template.data.expansion_rules},
+                         rng)
+        self.s, self.t, self.forced = sampler, template, forced
         self.lists = {**sampler.intents.slot_lists, **template.data.slot_lists}
         self.parts: list[str] = []
         self.slots: list[tuple[str, Any, str]] = []
 
-    def visit(self, expr: Expression, out: list[str] | None = None) -> None:
-        out = self.parts if out is None else out
-        if isinstance(expr, TextChunk):
-            out.append(expr.original_text or expr.text)
-        elif isinstance(expr, Alternative):
-            self.visit(self.rng.choice(expr.items), out)
-        elif isinstance(expr, Permutation):
-            items = list(expr.items)
-            self.rng.shuffle(items)
-            for item in items:
-                out.append(" ")
-                self.visit(item, out)
-                out.append(" ")
-        elif isinstance(expr, Sequence):
-            for item in expr.items:
-                self.visit(item, out)
-        elif isinstance(expr, RuleReference):
-            if expr.rule_name not in self.rules:
-                raise _Failed
-            self.visit(self.rules[expr.rule_name].expression, out)
-        elif isinstance(expr, ListReference):
-            text, value, key = self.fill(expr)
-            self.slots.append((expr.slot_name, value, key))
-            out.append(f"{_OPEN}{text}{_CLOSE}")
-        else:
-            raise _Failed
+    def reference(self, expr: ListReference) -> str:
+        text, value, key = self.fill(expr)
+        self.slots.append((expr.slot_name, value, key))
+        return f"{_OPEN}{text}{_CLOSE}"
 
     def _choose(self, slot: str, candidates: list[tuple[str, Any, str]]) -> tuple[str, Any, str]:
         if slot in self.forced:
             candidates = [c for c in candidates if c[2] == self.forced[slot]]
         if not candidates:
-            raise _Failed
+            raise Unfillable
         return self.rng.choice(candidates)
 
     def fill(self, ref: ListReference) -> tuple[str, Any, str]:
@@ -211,7 +182,7 @@ class _Walk:
             if slot in self.forced:
                 pool = [e for e in pool if e.id == self.forced[slot]]
             if not pool:
-                raise _Failed
+                raise Unfillable
             entry = self.rng.choice(pool)
             name = self.rng.choice(entry.spoken(lang))
             return name, name, entry.id
@@ -228,7 +199,7 @@ class _Walk:
             down = (slot_list.multiplier or 1) < 0
             if slot in self.forced:
                 if self.forced[slot].startswith("-") != down:
-                    raise _Failed
+                    raise Unfillable
                 number = int(self.forced[slot].lstrip("-"))
             else:
                 top = min(slot_list.stop, slot_list.start + 100)
@@ -239,7 +210,7 @@ class _Walk:
             return text, value, f"-{number}" if down else str(number)
         pool = ents.wildcards.get(ref.list_name)
         if not pool:
-            raise _Failed
+            raise Unfillable
         entry = self._choose(slot, [(e, e.id, e.id) for e in pool])[0]
         name = self.rng.choice(entry.spoken(lang))
         return name, name, entry.id

@@ -7,6 +7,7 @@ unlimited supply of natural-sounding, if accented, timbres, unlike anything espe
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -85,3 +86,11 @@ class KokoroVoice:
                                    "speed": np.array([self.speed], dtype=np.float32)})[0]
         audio = soxr.resample(np.asarray(audio, np.float32).ravel(), KOKORO_RATE, SAMPLE_RATE)
         return peak_normalise(trim_silence(audio, before=0.05, after=0.1))
+
+
+def random_voice(rng: random.Random, styles: tuple[str, ...]) -> KokoroVoice:
+    """A random blend of one to three of the allowed styles, perturbed, at a random rate."""
+    chosen = set(rng.sample(styles, rng.randint(1, min(3, len(styles)))))
+    weights = tuple(round(rng.uniform(0.2, 1.0), 2) if s in chosen else 0.0 for s in STYLES)
+    return KokoroVoice(weights, rng.randrange(1 << 16), round(rng.uniform(0.0, 0.05), 3),
+                       round(rng.uniform(0.85, 1.2), 2))

@@ -61,14 +61,6 @@ def _espeak(rng: random.Random, variants: list[str]) -> EspeakVoice:
                        rng.randint(120, 220), rng.randint(10, 90))
 
 
-def _kokoro(rng: random.Random, styles: tuple[str, ...]) -> KokoroVoice:
-    chosen = set(rng.sample(styles, rng.randint(1, min(3, len(styles)))))
-    weights = tuple(round(rng.uniform(0.2, 1.0), 2) if s in chosen else 0.0
-                    for s in kokoro.STYLES)
-    return KokoroVoice(weights, rng.randrange(1 << 16), round(rng.uniform(0.0, 0.05), 3),
-                       round(rng.uniform(0.85, 1.2), 2))
-
-
 def plan(seed: int, espeak_count: int, kokoro_count: int, ahotts_count: int,
          lines: list[str]) -> dict[str, list[tuple[str, Voice]]]:
     """(text, voice) per set: {train,dev,eval}-{wake,confusers} and train-sentences (lines
@@ -90,7 +82,7 @@ def plan(seed: int, espeak_count: int, kokoro_count: int, ahotts_count: int,
 
         sets[f"train-{kind}"] = (
             say("train", espeak_count, lambda r: _espeak(r, train_variants))
-            + say("train", round(kokoro_count * share), lambda r: _kokoro(r, seen))
+            + say("train", round(kokoro_count * share), lambda r: kokoro.random_voice(r, seen))
             + say("train", round(ahotts_count * share),
                   lambda r: AhoVoice(round(r.uniform(0.84, 1.16), 2))))
         sets[f"dev-{kind}"] = say("dev", 120, lambda r: _espeak(r, dev_variants))
@@ -100,7 +92,7 @@ def plan(seed: int, espeak_count: int, kokoro_count: int, ahotts_count: int,
                                                    round(r.uniform(0.4, 0.9), 2),
                                                    round(r.uniform(0.5, 1.0), 2)))
             + say("eval", round(kokoro_count * share),
-                  lambda r: _kokoro(r, (kokoro.DEV_STYLE,))))
+                  lambda r: kokoro.random_voice(r, (kokoro.DEV_STYLE,))))
     rng = random.Random(f"{seed}-sentences")
     sets["train-sentences"] = [(rng.choice(lines), _espeak(rng, train_variants))
                                for _ in range(SENTENCES if lines else 0)]

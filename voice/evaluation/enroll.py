@@ -43,7 +43,7 @@ def evaluate_enrolment(manifest: Path, speaker: str | None, minutes: list[float]
             chosen = pool[:int(np.searchsorted(np.cumsum([r["duration"] for r in pool]) / 60,
                                                amount - 1e-6)) + 1]
             clips = features([Clip(manifest.parent / r["audio"], r["text"]) for r in chosen],
-                             CharVocab(), lambda _: None)
+                             CharVocab(), lambda _: None, scorer)
             adapted, _, info = enroll(clips, model_dir, config)
             scorer.model.load_state_dict(adapted.model.state_dict())
         yield {"set": manifest.stem + (f":{speaker}" if speaker else ""),

@@ -16,14 +16,11 @@ from importlib.metadata import version
 from voice.asr.grammar import cached_grammar
 from voice.asr.lm import WordLM
 from voice.intent.home import Home
+from voice.intent.templates import TemplateWalk, Unfillable
 from voice.text import normalize_es
 
-VERSION = 1  # of the sampling below: a change rebuilds every cached grammar
+VERSION = 2  # of the sampling below: a change rebuilds every cached grammar
 PER_TEMPLATE = 60  # random walks per template sentence
-
-
-class _Unfillable(Exception):
-    """A list the home cannot fill (free text, or a device domain it has none of)."""
 
 
 def _intents():
@@ -60,18 +57,17 @@ def command_sentences(home: Home, per_template: int = PER_TEMPLATE, seed: int = 
                 for _ in range(per_template):
                     try:
                         out.add(normalize_es(walk.text(sentence.expression)))
-                    except _Unfillable:
+                    except Unfillable:
                         break
     return sorted(out)
 
 
-class _Walk:
+class _Walk(TemplateWalk):
     """One random path through a template: an alternative at every branch, a value for every
     slot list (the home's names for area, floor and name; a number for a range)."""
 
     def __init__(self, intents, data, home: Home, rng: random.Random) -> None:
-        self.rng = rng
-        self.rules = {**intents.expansion_rules, **data.expansion_rules}
+        super().__init__({**intents.expansion_rules, **data.expansion_rules}, rng)
         self.lists = {**intents.slot_lists, **data.slot_lists}
         wanted = data.slots.get("domain") or (data.requires_context or {}).get("domain") or []
         domains = {wanted} if isinstance(wanted, str) else set(wanted)
@@ -80,39 +76,8 @@ class _Walk:
                       "floor": [n for f in home.floors for n in f.names],
                       "name": [n for d in devices for n in d.names]}
 
-    def text(self, expression) -> str:
-        parts: list[str] = []
-        self._visit(expression, parts)
-        return "".join(parts)
-
-    def _visit(self, expr, out: list[str]) -> None:
-        from hassil.expression import (
-            Alternative,
-            ListReference,
-            Permutation,
-            RuleReference,
-            Sequence,
-            TextChunk,
-        )
-
-        if isinstance(expr, TextChunk):
-            out.append(expr.original_text or expr.text)
-        elif isinstance(expr, Alternative):
-            self._visit(self.rng.choice(expr.items), out)
-        elif isinstance(expr, Permutation):
-            for item in self.rng.sample(expr.items, len(expr.items)):
-                out.append(" ")
-                self._visit(item, out)
-                out.append(" ")
-        elif isinstance(expr, Sequence):
-            for item in expr.items:
-                self._visit(item, out)
-        elif isinstance(expr, RuleReference):
-            if expr.rule_name not in self.rules:
-                raise _Unfillable
-            self._visit(self.rules[expr.rule_name].expression, out)
-        elif isinstance(expr, ListReference):
-            out.append(f" {self._value(expr.list_name)} ")
+    def reference(self, expr) -> str:
+        return f" {self._value(expr.list_name)} "
 
     def _value(self, list_name: str) -> str:
         from hassil.intents import RangeSlotList, TextSlotList
@@ -125,5 +90,5 @@ class _Walk:
             return str(self.rng.randrange(slot_list.start, top + 1, slot_list.step))
         names = self.names.get(list_name) if slot_list is None else None
         if not names:
-            raise _Unfillable
+            raise Unfillable
         return self.rng.choice(names)

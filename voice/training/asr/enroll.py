@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from voice.asr.model import FRONTENDS, Subsample
 from voice.asr.recognizer import Recognizer
 from voice.audio import LogMel, load_audio
 from voice.errors import VoiceError, VoiceInputError
@@ -70,11 +71,13 @@ def read_clips(source: Path) -> list[Clip]:
     return clips
 
 
-def features(clips: list[Clip], vocab: CharVocab,
-             skip: Callable[[str], None]) -> FeatureSet:
-    """Log-mels of the usable clips; a clip that cannot be read, has no text or is too short
-    for its text is reported through skip and left out."""
-    logmel = LogMel()
+def features(clips: list[Clip], vocab: CharVocab, skip: Callable[[str], None],
+             recognizer: Recognizer | None = None) -> FeatureSet:
+    """The recogniser's input frames (log-mels, or the encoder's frames) of the usable clips;
+    a clip that cannot be read, has no text or is too short for its text is reported through
+    skip and left out."""
+    extract = recognizer.features if recognizer is not None else LogMel()
+    frontend = FRONTENDS[recognizer.model.config.features] if recognizer else Subsample
     feats: list[np.ndarray] = []
     texts: list[str] = []
     for clip in clips:
@@ -85,8 +88,8 @@ def features(clips: list[Clip], vocab: CharVocab,
             skip(f"{error}; skipped")
             continue
         with torch.no_grad():
-            mel = logmel(torch.from_numpy(audio)[None])[0].numpy()
-        if not fits(len(mel), len(vocab.encode(text))):
+            mel = extract(torch.from_numpy(audio)[None])[0].numpy()
+        if not fits(len(mel), len(vocab.encode(text)), frontend):
             skip(f"{clip.audio}: no transcript, or too short for it; skipped")
             continue
         feats.append(mel.astype(np.float16))
@@ -112,8 +115,10 @@ def adapt(recognizer: Recognizer, clips: FeatureSet, config: EnrollConfig,
     frozen = max(0, model.config.layers - config.layers)
     for name, param in model.named_parameters():
         param.requires_grad_(name in names)
+    kind = model.config.features
     batches = AsrBatches([clips], [1], AsrDataConfig(max_frames=config.max_frames),
-                         AugmentConfig() if config.augment else None, recognizer.vocab)
+                         AugmentConfig() if config.augment else None, recognizer.vocab,
+                         features=kind)
     steps = batches.steps_per_epoch() * config.epochs
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                   lr=config.lr, weight_decay=0.0)
@@ -147,7 +152,7 @@ def enroll(clips: FeatureSet, model_dir: Path, config: EnrollConfig,
     recognizer = Recognizer.load(model_dir, "greedy", profile=None)
     start = time.perf_counter()
     names = adapt(recognizer, clips, config, progress)
-    minutes = float(clips.lengths().sum()) / 100 / 60
+    minutes = float(clips.lengths().sum()) / FRONTENDS[recognizer.model.config.features].RATE / 60
     return recognizer, names, {"clips": len(clips), "minutes": round(minutes, 2),
                                "adapt_seconds": round(time.perf_counter() - start, 1),
                                "layers": config.layers, "epochs": config.epochs}
