@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from voice.asr.decode import collapse, greedy
+from voice.asr.frontend import LogMel
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer
-from voice.audio import SAMPLE_RATE, LogMel
+from voice.audio import SAMPLE_RATE
 from voice.data import espeak
 from voice.metrics import error_rates
 from voice.text import CharVocab

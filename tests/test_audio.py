@@ -5,7 +5,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from voice.audio import SAMPLE_RATE, LogMel, load_audio, save_wav
+from voice.asr.frontend import LogMel
+from voice.audio import SAMPLE_RATE, load_audio, save_wav
 from voice.errors import VoiceInputError
 
 from .conftest import needs

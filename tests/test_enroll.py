@@ -12,9 +12,10 @@ import pytest
 import torch
 
 from voice.asr import profiles
+from voice.asr.frontend import LogMel
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.asr.recognizer import Recognizer
-from voice.audio import LogMel, save_wav
+from voice.audio import save_wav
 from voice.checkpoint import save_model
 from voice.data import espeak
 from voice.errors import VoiceError

@@ -1,4 +1,5 @@
-"""Audio in: any file libsndfile or ffmpeg reads -> 16 kHz mono float32; log-mel features."""
+"""Audio in: any file libsndfile or ffmpeg reads -> 16 kHz mono float32 (the features the
+models read are voice.asr.frontend's)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import soxr
-import torch
-import torchaudio
-from torch import nn
 
 from voice.errors import VoiceInputError
 from voice.files import atomic_path
 
 SAMPLE_RATE = 16_000
-N_MELS = 80
-HOP_LENGTH = 160  # 10 ms
-WIN_LENGTH = 400  # 25 ms
 MAX_SECONDS = 4 * 3600.0  # longer inputs are almost surely a mistake (or need splitting first)
 
 
@@ -84,28 +79,3 @@ def save_wav(path: str | Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> No
     """Write 16-bit PCM WAV atomically (temp file + rename), so a kill never leaves half a file."""
     with atomic_path(path) as tmp:
         sf.write(str(tmp), np.clip(audio, -1.0, 1.0), rate, subtype="PCM_16", format="WAV")
-
-
-class LogMel(nn.Module):
-    """Waveform (batch, samples) -> log-mel (batch, frames, 80): 25 ms window, 10 ms hop."""
-
-    def __init__(self, n_mels: int = N_MELS) -> None:
-        super().__init__()
-        self.mel = torchaudio.transforms.MelSpectrogram(
-            sample_rate=SAMPLE_RATE,
-            n_fft=WIN_LENGTH,
-            win_length=WIN_LENGTH,
-            hop_length=HOP_LENGTH,
-            n_mels=n_mels,
-            power=2.0,
-        )
-
-    def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        if audio.shape[-1] <= WIN_LENGTH:  # the centred STFT cannot reflect-pad less
-            audio = torch.nn.functional.pad(audio, (0, WIN_LENGTH + 1 - audio.shape[-1]))
-        return torch.log(self.mel(audio) + 1e-6).transpose(-1, -2)
-
-    @staticmethod
-    def num_frames(num_samples: int) -> int:
-        """Frames produced for a given number of samples (centered STFT)."""
-        return max(num_samples, WIN_LENGTH + 1) // HOP_LENGTH + 1

@@ -136,6 +136,17 @@ def check_names(paths: list[Path], out: Path | None, formats: tuple[str, ...]) -
                                  "another -o folder")
 
 
+def pending(paths: list[Path], out: Path | None, formats: tuple[str, ...],
+            resume: bool) -> list[Path]:
+    """The inputs still to translate (with resume, those whose outputs do not all exist yet),
+    after checking that no two inputs write the same outputs."""
+    check_names(paths, out, formats)
+    if not resume or out is None:
+        return list(paths)
+    return [p for p in paths
+            if not all(t.exists() for t in outputs_for(p, out, formats).values())]
+
+
 _worker: FileTranslator | VoiceError | None = None
 
 

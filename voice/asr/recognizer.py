@@ -15,9 +15,10 @@ import torchaudio.functional as AF
 from voice.asr import profiles
 from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import greedy
+from voice.asr.frontend import LogMel, output_seconds
 from voice.asr.lm import LM_FILE, WordLM
-from voice.asr.model import AsrModelConfig, CtcRecognizer, Subsample
-from voice.audio import HOP_LENGTH, SAMPLE_RATE, LogMel
+from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.audio import SAMPLE_RATE
 from voice.checkpoint import load_model
 from voice.choices import RecognizerKind
 from voice.errors import VoiceError
@@ -25,7 +26,7 @@ from voice.models import find_model
 from voice.text import CharVocab
 
 log = logging.getLogger(__name__)
-FRAME_SECONDS = Subsample.STRIDE * HOP_LENGTH / SAMPLE_RATE  # 40 ms per output frame
+FRAME_SECONDS = output_seconds()  # 40 ms per output frame
 
 
 @dataclass

@@ -20,17 +20,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr.model import CtcRecognizer, Subsample
+from voice.asr.frontend import (
+    HOP_LENGTH,
+    PADDED_MELS,
+    SLICE_MARGIN,
+    WIN_LENGTH,
+    Subsample,
+    stable_frames,
+)
+from voice.asr.model import CtcRecognizer
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer, Transcript
-from voice.audio import HOP_LENGTH, SAMPLE_RATE, WIN_LENGTH, LogMel
-
-# Mel frames needed after an output frame before it no longer changes: the STFT half window
-# (rounded up) and the two stride-2, kernel-3 convolutions.
-_FRONTEND_DELAY = -(-(WIN_LENGTH // 2) // HOP_LENGTH) + 3
-# Output frames at the start of an audio slice that differ from the whole utterance's: the
-# STFT's reflect padding touches two mel frames, which reach two output frames (+1 to spare).
-_MARGIN = 3
-_PADDED_MELS = 2  # mel frames at each end of a slice that the reflect padding touches
+from voice.audio import SAMPLE_RATE
 
 
 @dataclass
@@ -85,10 +85,10 @@ class StreamingRecognizer:
 
         Only the audio those frames depend on is processed, so the cost per chunk does not
         grow with the utterance: a slice that starts on an output-frame boundary gives exactly
-        the frames of the whole utterance, except for its first _MARGIN frames (the window
+        the frames of the whole utterance, except for its first SLICE_MARGIN frames (the window
         and the convolutions see padding there), which are computed and dropped.
         """
-        first = max(0, start - _MARGIN)
+        first = max(0, start - SLICE_MARGIN)
         audio = np.concatenate(self.audio)[first * Subsample.STRIDE * HOP_LENGTH:]
         feats = self.recognizer.features(torch.from_numpy(audio)[None])
         if self.model.config.norm == "causal":
@@ -102,9 +102,9 @@ class StreamingRecognizer:
         """Running normalisation needs every frame since the start: the slice's frames (from
         mel frame `offset`) join the kept history, which then keeps what no later audio can
         change. Returns the slice normalised, as one batch."""
-        exact = _PADDED_MELS if offset else 0
+        exact = PADDED_MELS if offset else 0
         history = torch.cat([self.mels[:offset + exact], slice_mels[exact:]])
-        final = (self.samples - WIN_LENGTH // 2) // HOP_LENGTH + 1 - _PADDED_MELS
+        final = (self.samples - WIN_LENGTH // 2) // HOP_LENGTH + 1 - PADDED_MELS
         self.mels = history[:max(len(self.mels), final)]
         return self.model.normalise(history[None])[:, offset:]
 
@@ -125,8 +125,7 @@ class StreamingRecognizer:
         start = time.perf_counter()
         self.audio.append(np.asarray(block, dtype=np.float32))
         self.samples += len(block)
-        mel_frames = LogMel.num_frames(self.samples)
-        stable = max(0, Subsample.out_frames(mel_frames - _FRONTEND_DELAY))
+        stable = stable_frames(self.samples)
         if stable - self.done < self.chunk + self.lookahead:
             return None
         offset = self.done

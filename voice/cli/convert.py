@@ -65,8 +65,7 @@ def intent(
     for line in lines:
         parse = parser.parse(line)
         if house is not None:
-            parse.slots = {slot: house.spoken_name(slot, value) or value
-                           for slot, value in parse.slots.items()}
+            parse.slots = house.spoken_slots(parse.slots)
         print(json.dumps(parse.to_dict(), ensure_ascii=False), flush=True)
 
 
@@ -101,7 +100,7 @@ def translate(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from voice.batch import FORMATS, BatchConfig, check_names, outputs_for, translate_files
+    from voice.batch import FORMATS, BatchConfig, outputs_for, pending, translate_files
     from voice.endpoint import EndpointConfig
     from voice.models import find_model
 
@@ -111,9 +110,7 @@ def translate(
     if out is None:
         chosen = ("jsonl",)
     audio = list(dict.fromkeys(audio))  # the same file twice is translated once
-    check_names(audio, out, chosen)
-    todo = [p for p in audio if not (resume and out is not None and all(
-        t.exists() for t in outputs_for(p, out, chosen).values()))]
+    todo = pending(audio, out, chosen, resume)
     if len(todo) < len(audio):
         log(f"voice: resuming: {len(audio) - len(todo)} of {len(audio)} input(s) already done")
     failed, seconds, start = 0, 0.0, time.perf_counter()

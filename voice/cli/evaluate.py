@@ -107,7 +107,7 @@ def eval_intent(
     from voice.intent.parser import IntentParser
     from voice.manifest import read_jsonl
     from voice.models import find_model
-    from voice.training.intent.calibrate import fit_temperature, save_temperature
+    from voice.training.intent.calibrate import calibrate as fit
 
     require_manifests([manifest], "intent")
     torch.set_num_threads(1)
@@ -122,12 +122,9 @@ def eval_intent(
     if baseline is not None:
         parsers["hassil"] = HassilParser()
     if calibrate:
-        logits = torch.stack([parser.logits(w)[0] for ex in styles.values() for w, _, _ in ex])
-        labels = torch.tensor([parser.vocabs.intents(i) for ex in styles.values()
-                               for _, _, i in ex])
-        parser.temperature = fit_temperature(logits, labels)
-        save_temperature(model_dir or find_model("intent-es"), parser.temperature)
-        log(f"voice: confidence temperature {parser.temperature} saved with the model")
+        temperature = fit(parser, [ex for examples in styles.values() for ex in examples],
+                          model_dir or find_model("intent-es"))
+        log(f"voice: confidence temperature {temperature} saved with the model")
     report((score_labeller(labeller, examples, f"{manifest.stem}:{style}", name)
             for style, examples in styles.items() for name, labeller in parsers.items()),
            as_json)
@@ -252,13 +249,10 @@ def eval_assistant(
     no command fits; "grammar only" never does), beside the typed commands."""
     from voice.asr.grammar import MARGIN, GrammarDecoder
     from voice.asr.recognizer import Recognizer
-    from voice.audio import load_audio
-    from voice.evaluation.intent import score_readings
+    from voice.evaluation.intent import score_spoken
     from voice.intent.commands import command_grammar
     from voice.intent.home import Home
     from voice.intent.parser import IntentParser
-    from voice.manifest import read_jsonl
-    from voice.metrics import error_rates
 
     manifests = manifest or [Path(f"data/assistant/{name}.jsonl")
                              for name in ("piper", "kokoro", "espeak")]
@@ -268,21 +262,8 @@ def eval_assistant(
                              MARGIN if margin is None else margin)
     parser = IntentParser.load()
 
-    def scored(path: Path) -> Iterator[dict]:
-        rows = list(read_jsonl(path))
-        heard = [decoder.hypotheses(recognizer.log_probs(load_audio(path.parent / r["audio"])))
-                 for r in rows]
-        kept = round(100 * sum(h.in_grammar for h in heard) / max(1, len(heard)), 1)
-        readings = {"typed": [r["text"] for r in rows], "open": [h.open for h in heard],
-                    "grammar": [h.chosen for h in heard],
-                    "grammar only": [h.grammar for h in heard]}
-        for name, texts in readings.items():
-            yield {"set": path.stem, "decoding": name, "commands": len(rows),
-                   **score_readings(parser, rows, texts),
-                   "wer": round(error_rates([r["text"] for r in rows], texts)["wer"], 1),
-                   "grammar_kept_percent": kept if name == "grammar" else "-"}
-
-    report((row for path in manifests for row in scored(path)), as_json)
+    report((row for path in manifests
+            for row in score_spoken(recognizer, decoder, parser, path)), as_json)
 
 
 @eval_app.command("wake")

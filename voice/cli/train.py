@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -65,24 +63,10 @@ def train(
 
 
 def _train_lm(config) -> None:
-    """The recogniser's word LM: our text corpora minus every evaluated sentence. The recipe's
-    [decode] settings, tuned with this LM, are saved beside it."""
-    from voice.asr.beam import DECODE_FILE
-    from voice.asr.lm import LM_FILE
-    from voice.checkpoint import write_config
-    from voice.evaluation.devsets import DEV_MANIFESTS
-    from voice.training.asr.lm import dev_transcripts, train_lm
+    """The recogniser's word LM and its decode settings, beside the recipe's model."""
+    from voice.training.asr.lm import train_and_save
 
     if not config.lm.corpora:
         raise VoiceError("the recipe has no [lm] corpora")
     require_manifests(config.lm.corpora, "all")
-    start = time.perf_counter()
-    dev = dev_transcripts(list(dict.fromkeys([*config.data.dev, *DEV_MANIFESTS])))
-    lm = train_lm(config.lm, dev)
-    out = Path(config.train.export_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    lm.save(out / LM_FILE)
-    write_config(out, {"decode": dataclasses.asdict(config.decode),
-                       "lm": dataclasses.asdict(config.lm)}, DECODE_FILE)
-    print(json.dumps({"model": "lm", "export": str(out / LM_FILE), **lm.report(dev),
-                      "seconds": round(time.perf_counter() - start, 1)}))
+    print(json.dumps(train_and_save(config)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 from typing import Protocol
 
 from voice.intent.assistant import Parser, numeric
@@ -52,3 +53,25 @@ def score_readings(parser: Parser, gold: list[dict], readings: list[str]) -> dic
         tp, fp, fn = tp + len(want & got), fp + len(got - want), fn + len(want - got)
     return {"intent_acc": round(100 * correct / max(1, len(gold)), 2),
             "slot_f1": round(200 * tp / max(1, 2 * tp + fp + fn), 2)}
+
+
+def score_spoken(recognizer, decoder, parser: Parser, manifest: Path) -> list[dict]:
+    """`voice eval assistant` on one manifest of spoken commands: each command heard open, with
+    the command grammar (open as the fallback) and with the grammar only, beside the typed
+    text; intent accuracy, slot F1 and WER of each reading."""
+    from voice.audio import load_audio
+    from voice.manifest import read_jsonl
+    from voice.metrics import error_rates
+
+    rows = list(read_jsonl(manifest))
+    heard = [decoder.hypotheses(recognizer.log_probs(load_audio(manifest.parent / r["audio"])))
+             for r in rows]
+    kept = round(100 * sum(h.in_grammar for h in heard) / max(1, len(heard)), 1)
+    readings = {"typed": [r["text"] for r in rows], "open": [h.open for h in heard],
+                "grammar": [h.chosen for h in heard],
+                "grammar only": [h.grammar for h in heard]}
+    return [{"set": manifest.stem, "decoding": name, "commands": len(rows),
+             **score_readings(parser, rows, texts),
+             "wer": round(error_rates([r["text"] for r in rows], texts)["wer"], 1),
+             "grammar_kept_percent": kept if name == "grammar" else "-"}
+            for name, texts in readings.items()]

@@ -151,6 +151,11 @@ class Home:
         found = _best(text, pool)
         return found[0].name if found else None
 
+    def spoken_slots(self, slots: dict) -> dict:
+        """slots with each name, area and floor as the home spells it, where one fits."""
+        return {slot: self.spoken_name(slot, value) or value if isinstance(value, str) else value
+                for slot, value in slots.items()}
+
     def _places(self, area: str | None, floor: str | None) -> set[str] | None:
         """Ids of the areas a command is limited to; None for the whole home."""
         if area:

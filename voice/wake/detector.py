@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchaudio
 from torch import nn
 
-from voice.audio import HOP_LENGTH, SAMPLE_RATE, WIN_LENGTH
+from voice.asr.frontend import HOP_LENGTH, WIN_LENGTH, LogMel
+from voice.audio import SAMPLE_RATE
 from voice.checkpoint import load_model
 from voice.config import from_dict
 from voice.errors import VoiceError
@@ -38,20 +38,12 @@ class WakeModelConfig:
     refractory: float = 2.0  # seconds without a second detection
 
 
-class WakeFeatures(nn.Module):
-    """Waveform (batch, samples) -> log-mel (batch, frames, n_mels); frame k covers samples
-    [160 k, 160 k + 400): no padding, so blocks and whole recordings give the same frames."""
+class WakeFeatures(LogMel):
+    """The wake detector's log-mels: not centred, so blocks and whole recordings give the
+    same frames (frame k covers samples [160 k, 160 k + 400))."""
 
     def __init__(self, n_mels: int = 80) -> None:
-        super().__init__()
-        self.mel = torchaudio.transforms.MelSpectrogram(
-            sample_rate=SAMPLE_RATE, n_fft=WIN_LENGTH, win_length=WIN_LENGTH,
-            hop_length=HOP_LENGTH, n_mels=n_mels, power=2.0, center=False)
-
-    def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        if audio.shape[-1] < WIN_LENGTH:
-            return audio.new_zeros((*audio.shape[:-1], 0, self.mel.n_mels))
-        return torch.log(self.mel(audio) + 1e-6).transpose(-1, -2)
+        super().__init__(n_mels, center=False)
 
     @staticmethod
     def num_frames(samples: int) -> int:

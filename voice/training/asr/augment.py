@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from voice.asr.model import Subsample
-from voice.audio import SAMPLE_RATE, LogMel
+from voice.asr.frontend import LogMel, Subsample
+from voice.audio import SAMPLE_RATE
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from voice.asr.model import FRONTENDS, Subsample
+from voice.asr.frontend import FRONTENDS, Subsample
 from voice.text import CharVocab
 from voice.training.asr.augment import AugmentConfig, augment, mask
 from voice.training.asr.features import FeatureSet

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr.model import FRONTENDS, Subsample
+from voice.asr.frontend import FRONTENDS, LogMel, Subsample
 from voice.asr.recognizer import Recognizer
-from voice.audio import LogMel, load_audio
+from voice.audio import load_audio
 from voice.errors import VoiceError, VoiceInputError
 from voice.text import CharVocab, normalize_es
 from voice.training.asr.augment import AugmentConfig

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from voice.asr.frontend import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel
 from voice.asr.recognizer import EncoderFeatures
-from voice.audio import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel, load_audio
+from voice.audio import load_audio
 from voice.files import atomic_path, write_atomically
 from voice.manifest import read_jsonl
 from voice.parallel import parallel_map

@@ -72,3 +72,27 @@ def train_lm(config: LmConfig, dev: dict[str, list[str]]) -> WordLM:
                 sentences.append(text)
     general = general_vocabulary(config.general_words) if config.general_words else None
     return count_lm(sentences, config.min_count, general, config.general_weight)
+
+
+def train_and_save(config) -> dict:
+    """`voice train lm`: the recogniser's word LM from the recipe's [lm] corpora minus every
+    evaluated sentence, saved beside the recipe's model with its [decode] settings (tuned with
+    this LM); returns what to report of it."""
+    import dataclasses
+    import time
+
+    from voice.asr.beam import DECODE_FILE
+    from voice.asr.lm import LM_FILE
+    from voice.checkpoint import write_config
+    from voice.evaluation.devsets import DEV_MANIFESTS
+
+    start = time.perf_counter()
+    dev = dev_transcripts(list(dict.fromkeys([*config.data.dev, *DEV_MANIFESTS])))
+    lm = train_lm(config.lm, dev)
+    out = Path(config.train.export_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lm.save(out / LM_FILE)
+    write_config(out, {"decode": dataclasses.asdict(config.decode),
+                       "lm": dataclasses.asdict(config.lm)}, DECODE_FILE)
+    return {"model": "lm", "export": str(out / LM_FILE), **lm.report(dev),
+            "seconds": round(time.perf_counter() - start, 1)}

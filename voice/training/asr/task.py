@@ -15,8 +15,9 @@ from torch import nn
 from voice.asr import encoder
 from voice.asr.beam import BeamConfig
 from voice.asr.decode import collapse, greedy
+from voice.asr.frontend import FRONTENDS
 from voice.asr.lm import LmConfig
-from voice.asr.model import FRONTENDS, AsrModelConfig, CtcRecognizer, without_aux_heads
+from voice.asr.model import AsrModelConfig, CtcRecognizer, without_aux_heads
 from voice.checkpoint import save_model
 from voice.errors import VoiceError
 from voice.manifest import read_jsonl

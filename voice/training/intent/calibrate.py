@@ -39,3 +39,14 @@ def save_temperature(model_dir: str | Path, temperature: float) -> None:
     model_dir = Path(model_dir)
     config = json.loads((model_dir / CONFIG).read_text())
     write_config(model_dir, {**config, "temperature": temperature})
+
+
+def calibrate(parser, examples: list[tuple[list[str], list[str], str]],
+              model_dir: str | Path) -> float:
+    """Fit the parser's confidence temperature on labelled (words, tags, intent) examples and
+    save it beside the model; returns it."""
+    logits = torch.stack([parser.logits(words)[0] for words, _, _ in examples])
+    labels = torch.tensor([parser.vocabs.intents(intent) for _, _, intent in examples])
+    parser.temperature = fit_temperature(logits, labels)
+    save_temperature(model_dir, parser.temperature)
+    return parser.temperature
