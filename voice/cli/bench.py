@@ -3,6 +3,9 @@ line on stdout, then a table on stderr (none with --json)."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -106,3 +109,49 @@ def bench_batch(
 
     require_manifests([manifest], "asr")
     report(run_bench(load_voice(recognizer, None, None).options, manifest, jobs), as_json)
+
+
+class Protocol(StrEnum):
+    """Which server `voice bench serve` times."""
+
+    wyoming = "wyoming"
+    web = "web"
+    both = "both"
+
+
+@bench_app.command("serve")
+def bench_serve(
+    recording: Annotated[Path, typer.Option(help="The utterance every client sends.")] =
+        Path("assets/samples/conf-waitforleader.wav"),
+    clients: Annotated[int, typer.Option(min=1, max=64, help="Clients streaming at once.")] = 1,
+    rounds: Annotated[int, typer.Option(min=1, help="Utterances each client sends.")] = 5,
+    protocol: Annotated[Protocol, typer.Option(
+        help="Wyoming clients (`voice serve wyoming`), WebSocket clients of the browser app "
+             "(`voice serve web`, translate mode), or one run of each.")] = Protocol.both,
+    recognizer: RecognizerOption = RecognizerKind.encoder,
+    decoder: BestDecoderOption = None,
+    as_json: AsJson = False,
+) -> None:
+    """A server under N clients streaming a recording at real-time pace: end of audio ->
+    final text latency (Wyoming: the transcript; web: the Spanish with its English), seconds
+    to the first streamed words, audio a live source would drop or the server dropped."""
+    from voice.audio import load_audio
+    from voice.evaluation.bench_serve import bench_web, bench_wyoming
+    from voice.serve import services, stages
+    from voice.serve.web import MAX_STREAMS
+
+    if protocol is not Protocol.wyoming and clients > MAX_STREAMS:
+        raise typer.BadParameter(f"the browser app takes {MAX_STREAMS} live streams at most; "
+                                 "use --protocol wyoming for more", param_hint="--clients")
+    load_audio(recording)  # a bad recording fails before the models load
+
+    def runs(state: Path) -> Iterator[dict]:  # the recogniser as shipped, like bench asr
+        if protocol is not Protocol.web:
+            yield bench_wyoming(services.load(load_voice(recognizer, decoder, None, state=state)),
+                                recording, clients, rounds)
+        if protocol is not Protocol.wyoming:
+            yield bench_web(stages.load(load_voice(recognizer, decoder, None, state=state)),
+                            recording, clients, rounds)
+
+    with tempfile.TemporaryDirectory(prefix="voice-bench-") as folder:  # its timers stay out
+        report(runs(Path(folder) / "state.sqlite3"), as_json)
