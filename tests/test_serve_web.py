@@ -159,16 +159,18 @@ def test_uploads_are_read_with_the_servers_decoder_and_profile(monkeypatch, tmp_
     seen = []
 
     class Files:
-        def __init__(self, config):
-            seen.append(config)
+        def __init__(self, voice, config):
+            seen.append(voice)
 
         def translate(self, path):
             return {}, {}
 
     monkeypatch.setattr(web_stages, "FileTranslator", Files)
-    loaded = web_stages.Stages(None, None, None, None, {}, profile=None, decoder="greedy")
+    served = load(decoder="greedy", profile=None)
+    loaded = web_stages.Stages(None, None, None, None, {}, voice=served)
     loaded.translate_file(tmp_path / "x.wav")
-    assert seen[0].decoder == "greedy" and seen[0].profile is None
+    assert seen[0] is not served  # its own recogniser: uploads never hold up live streams
+    assert seen[0].options == served.options
 
 
 def test_bad_uploads_are_refused_and_the_server_goes_on(stages, monkeypatch, caplog):

@@ -20,7 +20,7 @@ import torch
 
 from voice.app import Voice, assisting, translating
 from voice.asr.recognizer import Recognizer, Transcript
-from voice.batch import FileTranslator
+from voice.batch import BatchConfig, FileTranslator
 from voice.choices import Mode
 from voice.errors import VoiceError
 from voice.intent.assistant import Assistant
@@ -104,7 +104,8 @@ class Stages:
         with self._files_lock:
             if self._files is None:
                 log.info("voice: loading the file translator (first upload)")
-                self._files = Voice(self.voice.options).file_translator(FILE_FORMATS)
+                self._files = FileTranslator(Voice(self.voice.options),
+                                             BatchConfig(formats=FILE_FORMATS))
             return self._files.translate(path)
 
 
