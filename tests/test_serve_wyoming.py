@@ -143,7 +143,8 @@ def test_words_stream_while_audio_still_comes(server):
 
 
 def test_any_rate_width_and_channels_become_16k_mono(server, tmp_path):
-    """44.1 kHz stereo int16 is heard as `voice transcribe` hears that file."""
+    """44.1 kHz stereo int16 is heard as `voice transcribe` hears that file, and (the encoder
+    recogniser being the default) gets the transcript of the original recording."""
     port, recognizer = server
     mono = load_audio(SAMPLE)
     high = soxr.resample(mono, 16_000, 44_100)
@@ -152,6 +153,7 @@ def test_any_rate_width_and_channels_become_16k_mono(server, tmp_path):
     expected = recognizer.recognize(load_audio(stereo)).text
     text, _ = asyncio.run(transcribe(port, stereo))
     assert text == expected and text
+    assert text == recognizer.recognize(mono).text
 
 
 def test_converter_matches_the_file_reader(tmp_path):

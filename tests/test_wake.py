@@ -220,6 +220,35 @@ def test_the_wake_gate_passes_only_what_follows_the_phrase_until_answered():
     assert float(gate.filter(block).min()) == 1.0  # the new command still gets through
 
 
+def test_the_second_check_finds_the_phrase_as_a_recogniser_may_spell_it():
+    from voice.wake.check import edits_within, letters
+
+    phrase = letters("oye Zafira")
+    assert phrase == "oyesafira"
+    for heard, edits in (("oye safira enciende la luz", 0), ("y oie zafira", 1),
+                         ("oye sara", 2), ("olle safila", 3), ("pon música", 6)):
+        assert edits_within(phrase, letters(heard)) == edits, heard
+
+
+def test_a_detection_the_check_rejects_does_not_open_the_gate():
+    from voice.wake.gate import WakeGate
+
+    seen = []
+
+    def check(audio: np.ndarray) -> bool:
+        seen.append(len(audio))
+        return len(seen) > 1  # the first detection is a sound-alike, the second the phrase
+
+    heard = []
+    gate = WakeGate(_Scripted({2, 4}, at=0.5), heard.append, listen=0.3,  # type: ignore[arg-type]
+                    check=check)
+    block = np.ones(1600, np.float32)
+    out = [gate.filter(block) for _ in range(6)]
+    assert float(out[2].sum()) == 0.0  # rejected: still waiting
+    assert float(out[4][800:].min()) == 1.0 and heard == [pytest.approx(0.45)]
+    assert seen == [3 * 1600, 5 * 1600]  # the check reads what was heard up to the detection
+
+
 @shipped
 @needs("espeak-ng", "espeak-ng")
 def test_listen_acts_only_on_the_command_after_the_phrase(tmp_path):

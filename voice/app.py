@@ -105,6 +105,19 @@ class Voice:
             speakers[language] = Speaker(language)
         return speakers[language]
 
+    def wake_gate(self, on_wake: Callable[[float], None] | None = None) -> WakeGate:
+        """The assistant's wake gate: the wake detector, then, with the encoder recogniser,
+        the second stage that must read the phrase before the assistant wakes."""
+        from voice.wake.detector import WakeDetector
+        from voice.wake.gate import WakeGate
+
+        check = None
+        if RecognizerKind(self.options.recognizer) is RecognizerKind.encoder:
+            from voice.wake.check import WakeCheck
+
+            check = WakeCheck(self.recognizer)
+        return WakeGate(WakeDetector.load(), on_wake, check=check)
+
     def transcribe(self, audio: str | Path | np.ndarray) -> Transcript:
         """A recording (path) or 16 kHz float32 samples -> Spanish text with word times."""
         return self.recognizer.recognize(_samples(audio))

@@ -274,6 +274,9 @@ def eval_wake(
         help="Detection threshold (default: the model's, calibrated on dev).")] = None,
     babble_db: Annotated[float, typer.Option(
         help="Also score the phrase with other speech this far (dB) under it.")] = 10.0,
+    check: Annotated[bool, typer.Option(
+        help="The second stage: the encoder recogniser must find the phrase in the last "
+             "seconds before a detection counts (--no-check: the detector alone).")] = True,
     as_json: AsJson = False,
     model_dir: ModelDir = None,
 ) -> None:
@@ -281,11 +284,18 @@ def eval_wake(
     and false accepts per hour over other speech (the recogniser's dev sets, about 1.6 h)."""
     import torch
 
-    from voice.training.wake import evaluate_wake
+    from voice.evaluation.wake import evaluate_wake
     from voice.wake.detector import WakeDetector
 
     detector = WakeDetector.load(model_dir, threshold)
     require_manifests([data / f"eval-{k}.jsonl" for k in ("wake", "confusers")]
                       + [data / "speech-eval.jsonl"], "wake")
     torch.set_num_threads(1)
-    report(evaluate_wake(detector, data, babble_db), as_json)
+    confirm = None
+    if check:
+        from voice.asr.recognizer import Recognizer
+        from voice.wake.check import WakeCheck
+
+        confirm = WakeCheck(Recognizer.load(None, "greedy", profile=None,
+                                            kind=RecognizerKind.encoder))
+    report(evaluate_wake(detector, data, babble_db, confirm), as_json)

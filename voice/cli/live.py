@@ -118,14 +118,14 @@ def listen(
     Ctrl-C stops. The assistant waits for its wake phrase ({"wake": seconds} on stdout)."""
     from voice.pipeline import Microphone, Replay
 
-    gate = _wake_gate(mode, wake)
+    voice = load_voice(recognizer, decoder, profile, home=home, state=state)
+    gate = _wake_gate(voice, mode, wake)
     source = Replay(input_file) if input_file else Microphone(
         int(device) if device and device.isdigit() else device)
-    voice = load_voice(recognizer, decoder, profile, home=home, state=state)
     _run_live(voice, mode, gate.source(source) if gate else source, speak, vad, grammar, gate)
 
 
-def _wake_gate(mode: Mode, wake: bool | None):
+def _wake_gate(voice, mode: Mode, wake: bool | None):
     """The assistant's wake gate: on when asked, or by default when the model is installed."""
     from voice.errors import VoiceError
     from voice.wake.detector import WakeDetector
@@ -135,9 +135,7 @@ def _wake_gate(mode: Mode, wake: bool | None):
     if mode is not Mode.assistant or wake is False or (wake is None and
                                                         not WakeDetector.available()):
         return None
-    from voice.wake.gate import WakeGate
-
-    return WakeGate(WakeDetector.load(), lambda time: _print({"wake": round(time, 2)}))
+    return voice.wake_gate(lambda time: _print({"wake": round(time, 2)}))
 
 
 def _run_live(voice, mode: Mode, source, speak: bool, vad: Vad | None, grammar: bool,

@@ -19,11 +19,14 @@ class WakeGate:
     until the detector fires, the pipeline gets silence (the recogniser does no work and the
     phrase itself is never transcribed); from the detecting step on it hears the audio, for
     `listen` seconds or until the utterance it heard has been answered. The detector runs on
-    the source's thread: about 3 ms per 100 ms block."""
+    the source's thread: about 3 ms per 100 ms block. With a check (voice.wake.check), a
+    detection counts only when the check finds the phrase in the last seconds heard."""
 
     def __init__(self, detector: WakeDetector, on_wake: Callable[[float], None] | None = None,
-                 listen: float = 8.0) -> None:
-        self.detector, self.listen = detector, listen
+                 listen: float = 8.0,
+                 check: Callable[[np.ndarray], bool] | None = None) -> None:
+        self.detector, self.listen, self.check = detector, listen, check
+        self.recent: list[np.ndarray] = []  # the last seconds heard, for the check
         self.on_wake = on_wake or (lambda time: None)
         self.time = 0.0  # stream seconds seen
         self.open_until = -1.0
@@ -38,7 +41,12 @@ class WakeGate:
         start = self.time
         self.time += len(block) / SAMPLE_RATE
         was_open = start < self.open_until
-        if self.detector.feed(block):
+        if self.check is not None:
+            self.recent.append(block)
+            while sum(len(b) for b in self.recent) - len(self.recent[0]) > 3 * SAMPLE_RATE:
+                self.recent.pop(0)
+        if self.detector.feed(block) and (self.check is None
+                                          or self.check(np.concatenate(self.recent))):
             heard = self.detector.heard_at
             self.woke_at, self.open_until = heard, heard + self.listen
             self.on_wake(heard)
