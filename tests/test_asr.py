@@ -10,6 +10,7 @@ from voice.asr.frontend import LogMel
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer
 from voice.audio import SAMPLE_RATE
+from voice.choices import RecognizerKind
 from voice.data import espeak
 from voice.metrics import error_rates
 from voice.text import CharVocab
@@ -120,9 +121,10 @@ def test_error_rates_fold_accents_and_case():
     assert 0 < rates["cer"] < 10
 
 
+@pytest.mark.parametrize("kind", ["encoder", "small"])
 @pytest.mark.parametrize("decoder", ["greedy", "beam"])
-def test_shipped_recognizer_writes_nothing_for_silence_or_faint_noise(decoder):
-    recognizer = Recognizer.load(decoder=decoder)
+def test_shipped_recognizer_writes_nothing_for_silence_or_faint_noise(decoder, kind):
+    recognizer = Recognizer.load(decoder=decoder, kind=RecognizerKind(kind))
     noise = 0.01 * np.random.default_rng(0).standard_normal(SAMPLE_RATE).astype(np.float32)
     for audio in (np.zeros(SAMPLE_RATE, dtype=np.float32), noise):
         result = recognizer.recognize(audio)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from voice.audio import load_audio
+from voice.choices import RecognizerKind
 from voice.metrics import error_rates
 
 from .conftest import needs
@@ -21,7 +22,7 @@ CER_FLOOR = 15.0
 def recognizer():
     from voice.asr.recognizer import Recognizer
 
-    return Recognizer.load()
+    return Recognizer.load(kind=RecognizerKind.small)
 
 
 def _samples() -> list[tuple[Path, str]]:
@@ -43,12 +44,13 @@ def test_beam_search_reads_bundled_real_recordings_within_the_target(tmp_path):
     from voice.asr.recognizer import Recognizer
     from voice.models import find_model
 
-    beam = Recognizer.load(decoder="beam")
+    beam = Recognizer.load(decoder="beam", kind=RecognizerKind.small)
     paths, references = zip(*_samples(), strict=True)
     hypotheses = [beam.recognize(load_audio(p)).text for p in paths]
     assert error_rates(list(references), hypotheses)["cer"] <= CER_FLOOR
     shipped = beam.beam.config
-    override = Recognizer.load(decoder="beam", decode={"lm_weight": 0.0}).beam.config
+    override = Recognizer.load(decoder="beam", decode={"lm_weight": 0.0},
+                               kind=RecognizerKind.small).beam.config
     assert override.lm_weight == 0 != shipped.lm_weight
     assert (override.word_score, override.beam_size) == (shipped.word_score, shipped.beam_size)
     retuned = tmp_path / "asr-es"
@@ -139,7 +141,7 @@ def test_recogniser_reads_a_voice_it_never_trained_on():
     from voice.asr.recognizer import Recognizer
     from voice.data import drascula
 
-    recognizer = Recognizer.load(decoder="beam")
+    recognizer = Recognizer.load(decoder="beam", kind=RecognizerKind.small)
     audio = drascula.read_clip(drascula.clip("es", "I17"))
     reference = drascula.spanish_text(drascula.lines("es")["I17"])
     assert error_rates([reference], [recognizer.recognize(audio).text])["cer"] <= 25.0

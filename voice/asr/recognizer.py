@@ -98,7 +98,7 @@ class Recognizer:
              bias_names: list[str] | None = None,
              decode: dict[str, float] | None = None,
              profile: str | None = profiles.DEFAULT,
-             kind: RecognizerKind = RecognizerKind.small) -> Recognizer:
+             kind: RecognizerKind = RecognizerKind.encoder) -> Recognizer:
         """decoder: greedy (fastest), beam (lexicon + word LM + name biasing) or None: beam
         when the model folder has its LM (the better setting: 17 WER points on the real
         speaker), else greedy with a note; decode overrides the model's beam settings
