@@ -111,12 +111,16 @@ class Voice:
         from voice.wake.detector import WakeDetector
         from voice.wake.gate import WakeGate
 
-        check = None
-        if RecognizerKind(self.options.recognizer) is RecognizerKind.encoder:
-            from voice.wake.check import WakeCheck
+        return WakeGate(WakeDetector.load(), on_wake, check=self.wake_check())
 
-            check = WakeCheck(self.recognizer)
-        return WakeGate(WakeDetector.load(), on_wake, check=check)
+    def wake_check(self) -> Callable[[np.ndarray], bool] | None:
+        """The wake phrase's second stage: the encoder recogniser must read the phrase (none
+        with the small recogniser)."""
+        if RecognizerKind(self.options.recognizer) is not RecognizerKind.encoder:
+            return None
+        from voice.wake.check import WakeCheck
+
+        return WakeCheck(self.recognizer)
 
     def transcribe(self, audio: str | Path | np.ndarray) -> Transcript:
         """A recording (path) or 16 kHz float32 samples -> Spanish text with word times."""

@@ -35,7 +35,7 @@ def load(voice: Voice) -> list[Service]:
     if WakeDetector.available():
         from voice.serve.wake import Wake
 
-        offered.append(Wake(WakeDetector.load()))
+        offered.append(Wake(WakeDetector.load(), voice.wake_check()))
     else:
         log.warning("voice: note: no wake model (`voice train wake`); wake is not offered")
     return offered

@@ -5,12 +5,16 @@ network is small enough to run on the event loop (about 3 ms per 100 ms of audio
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 from wyoming.info import Info, WakeModel, WakeProgram
 from wyoming.wake import Detect, Detection, NotDetected
 
 from voice import __version__
+from voice.audio import SAMPLE_RATE
 from voice.errors import VoiceError
 from voice.serve.audio import Pcm16k
 from voice.serve.wyoming import ATTRIBUTION, Receive, Send, Service
@@ -23,8 +27,10 @@ class Wake(Service):
     requests = frozenset({"detect"})
     takes_audio = True
 
-    def __init__(self, detector: WakeDetector) -> None:
+    def __init__(self, detector: WakeDetector,
+                 check: Callable[[np.ndarray], bool] | None = None) -> None:
         self.detector = detector  # its model is shared; each connection gets its own state
+        self.check = check  # the second stage (voice.wake.check), shared
 
     def describe(self, info: Info) -> None:
         info.wake.append(WakeProgram(
@@ -37,14 +43,16 @@ class Wake(Service):
     def open(self, send: Send) -> Receive:
         detector = WakeDetector(self.detector.model, self.detector.threshold,
                                 self.detector.refractory)
-        return Listening(detector, send).receive
+        return Listening(detector, send, self.check).receive
 
 
 class Listening:
     """One connection's audio streams, each listened to from its start."""
 
-    def __init__(self, detector: WakeDetector, send: Send) -> None:
-        self.detector, self.send = detector, send
+    def __init__(self, detector: WakeDetector, send: Send,
+                 check: Callable[[np.ndarray], bool] | None = None) -> None:
+        self.detector, self.send, self.check = detector, send, check
+        self.recent: list[np.ndarray] = []  # the last seconds heard, for the check
         self.stream: Pcm16k | None = None
         self.detected = False
         self.failed = False  # this stream was refused: its audio is dropped until a new one
@@ -67,6 +75,7 @@ class Listening:
 
     def start(self) -> None:
         self.detector.reset()
+        self.recent = []
         self.stream, self.detected, self.failed = None, False, False
 
     async def hear(self, chunk: AudioChunk) -> None:
@@ -77,7 +86,11 @@ class Listening:
         except VoiceError:
             self.failed = True
             raise
-        if self.detector.feed(block):
+        self.recent.append(block)
+        while sum(len(b) for b in self.recent) - len(self.recent[0]) > 3 * SAMPLE_RATE:
+            self.recent.pop(0)
+        if self.detector.feed(block) and (self.check is None
+                                          or self.check(np.concatenate(self.recent))):
             self.detected = True
             heard_ms = round(1000 * self.detector.heard_at)
             await self.send(Detection(name=MODEL_NAME, timestamp=chunk.timestamp
