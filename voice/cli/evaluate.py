@@ -277,6 +277,11 @@ def eval_wake(
     check: Annotated[bool, typer.Option(
         help="The second stage: the encoder recogniser must find the phrase in the last "
              "seconds before a detection counts (--no-check: the detector alone).")] = True,
+    edits: Annotated[int | None, typer.Option(
+        help="Second stage: letter edits the phrase may differ by (default: the shipped "
+             "setting).")] = None,
+    split: Annotated[str, typer.Option(
+        help="eval (the held-out voices) or dev (for tuning).")] = "eval",
     as_json: AsJson = False,
     model_dir: ModelDir = None,
 ) -> None:
@@ -288,8 +293,10 @@ def eval_wake(
     from voice.wake.detector import WakeDetector
 
     detector = WakeDetector.load(model_dir, threshold)
-    require_manifests([data / f"eval-{k}.jsonl" for k in ("wake", "confusers")]
-                      + [data / "speech-eval.jsonl"], "wake")
+    if split not in ("eval", "dev"):
+        raise VoiceError("--split must be eval or dev")
+    require_manifests([data / f"{split}-{k}.jsonl" for k in ("wake", "confusers")]
+                      + [data / f"speech-{split}.jsonl"], "wake")
     torch.set_num_threads(1)
     confirm = None
     if check:
@@ -297,5 +304,6 @@ def eval_wake(
         from voice.wake.check import WakeCheck
 
         confirm = WakeCheck(Recognizer.load(None, "greedy", profile=None,
-                                            kind=RecognizerKind.encoder))
-    report(evaluate_wake(detector, data, babble_db, confirm), as_json)
+                                            kind=RecognizerKind.encoder),
+                            **({} if edits is None else {"edits": edits}))
+    report(evaluate_wake(detector, data, babble_db, confirm, split), as_json)

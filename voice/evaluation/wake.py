@@ -30,16 +30,17 @@ def _confirmed(check: Callable[[np.ndarray], bool], audio: np.ndarray, probs: np
 
 
 def evaluate_wake(detector, folder: Path, babble_db: float = 10.0,
-                  check: Callable[[np.ndarray], bool] | None = None) -> Iterator[dict]:
+                  check: Callable[[np.ndarray], bool] | None = None,
+                  split: str = "eval") -> Iterator[dict]:
     """Misses on the eval voices (clean, then with other speech babble_db under them), the
     sound-alikes they accept, and false accepts per hour over the eval speech streamed with
     its state carried (offline scoring, which equals streaming: tests/test_wake.py); with a
     check (voice.wake.check), a detection counts only when the check confirms it."""
     model, threshold = detector.model, detector.threshold
     refractory = round(detector.refractory / detector.step_seconds)
-    rows = {kind: list(read_jsonl(folder / f"eval-{kind}.jsonl"))
+    rows = {kind: list(read_jsonl(folder / f"{split}-{kind}.jsonl"))
             for kind in ("wake", "confusers")}
-    speech = clips(folder / "speech-eval.jsonl")
+    speech = clips(folder / f"speech-{split}.jsonl")
     everything = stream(speech)
     rng = np.random.default_rng(0)
     for kind, babble in (("wake", None), ("wake", babble_db), ("confusers", None)):
@@ -56,7 +57,7 @@ def evaluate_wake(detector, folder: Path, babble_db: float = 10.0,
         for source in sorted({r["source"] for r in rows[kind]}) + ["all"]:
             picked = np.array([source in ("all", r["source"]) for r in rows[kind]])
             share = round(100 * float(hit[picked].mean()), 2)
-            yield {"set": f"eval-{kind}", "voice": source, "clips": int(picked.sum()),
+            yield {"set": f"{split}-{kind}", "voice": source, "clips": int(picked.sum()),
                    "babble_db": babble, "threshold": threshold,
                    "second_check": check is not None,
                    **({"miss_pct": round(100 - share, 2)} if kind == "wake"
@@ -66,6 +67,6 @@ def evaluate_wake(detector, folder: Path, babble_db: float = 10.0,
     found = peaks(probs, threshold, refractory)
     accepted = len(found) if check is None else sum(
         _confirmed(check, everything, probs, step, detector.step_seconds) for step in found)
-    yield {"set": "speech-eval", "voice": "all", "hours": round(hours, 2),
+    yield {"set": f"speech-{split}", "voice": "all", "hours": round(hours, 2),
            "threshold": threshold, "second_check": check is not None,
            "false_accepts": accepted, "fa_per_hour": round(accepted / hours, 2)}
