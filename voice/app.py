@@ -44,6 +44,7 @@ class Options:
     intent_model: Path | None = None
     home: Path | None = None  # the assistant's home file (default: the example home)
     state: Path | None = None  # the assistant's state database
+    wake_check: bool = True  # the wake phrase's second stage (encoder recogniser only)
 
 
 @dataclass
@@ -115,8 +116,9 @@ class Voice:
 
     def wake_check(self) -> Callable[[np.ndarray], bool] | None:
         """The wake phrase's second stage: the encoder recogniser must read the phrase (none
-        with the small recogniser)."""
-        if RecognizerKind(self.options.recognizer) is not RecognizerKind.encoder:
+        with the small recogniser, or when the options turn it off)."""
+        if not self.options.wake_check or \
+                RecognizerKind(self.options.recognizer) is not RecognizerKind.encoder:
             return None
         from voice.wake.check import WakeCheck
 

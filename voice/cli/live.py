@@ -111,6 +111,9 @@ def listen(
     decoder: BestDecoderOption = None,
     grammar: GrammarOption = True,
     wake: WakeOption = None,
+    wake_check: Annotated[bool, typer.Option(
+        help="Assistant: the encoder recogniser must also read the wake phrase before the "
+             "assistant wakes (fewer false wakes; more misses in babble).")] = True,
     profile: ProfileOption = "default",
 ) -> None:
     """Live: microphone (or --input) -> Spanish text -> English text and speech, or an action
@@ -118,7 +121,8 @@ def listen(
     Ctrl-C stops. The assistant waits for its wake phrase ({"wake": seconds} on stdout)."""
     from voice.pipeline import Microphone, Replay
 
-    voice = load_voice(recognizer, decoder, profile, home=home, state=state)
+    voice = load_voice(recognizer, decoder, profile, home=home, state=state,
+                       wake_check=wake_check)
     gate = _wake_gate(voice, mode, wake)
     source = Replay(input_file) if input_file else Microphone(
         int(device) if device and device.isdigit() else device)
