@@ -14,6 +14,7 @@ import soundfile as sf
 
 from tests.test_cli import run
 from voice.audio import SAMPLE_RATE, load_audio
+from voice.choices import RecognizerKind
 from voice.errors import VoiceError
 from voice.evaluation import whisper
 from voice.evaluation.asr import evaluate
@@ -67,6 +68,7 @@ class Heard:
     the audio it was given."""
 
     name = "whisper"
+    last_seconds = 0.5  # as a baseline that keeps its answers reports them
 
     def __init__(self, texts: dict[int, str]) -> None:
         self.texts = texts
@@ -97,8 +99,8 @@ def test_both_systems_score_the_same_audio_with_the_same_normaliser(tmp_path):
                                     "marque tres para repetir", "adios", ""], strict=True)))
     theirs = Heard(dict(zip(lengths, ["La conferencia comenzará cuando llegue en líder.",
                                       "Marque 3 para repetir.", "¡Adiós!", ""], strict=True)))
-    recognizer = SimpleNamespace(beam=None, recognize=lambda a: SimpleNamespace(
-        text=ours.transcribe(a)))
+    recognizer = SimpleNamespace(beam=None, kind=RecognizerKind.small,
+                                 recognize=lambda a: SimpleNamespace(text=ours.transcribe(a)))
     for noise in (None, "white"):
         ours.given.clear()
         theirs.given.clear()
@@ -111,11 +113,14 @@ def test_both_systems_score_the_same_audio_with_the_same_normaliser(tmp_path):
     assert row["cer"] == row["whisper_cer"]
     assert list(row)[-6:] == ["wer", "cer", "rtf", "whisper_wer", "whisper_cer", "whisper_rtf"]
     assert row["set"] == "dev+white10dB"
+    seconds = sum(len(a) for a in theirs.given) / SAMPLE_RATE
+    assert row["whisper_rtf"] == round(3 * 0.5 / seconds, 4)  # the seconds it reported
 
 
 def test_without_a_baseline_the_row_is_ours_alone(tmp_path):
     manifest = _manifest(tmp_path, ["uno", "dos"])
-    recognizer = SimpleNamespace(beam=None, recognize=lambda a: SimpleNamespace(text="uno"))
+    recognizer = SimpleNamespace(beam=None, kind=RecognizerKind.small,
+                                 recognize=lambda a: SimpleNamespace(text="uno"))
     row = evaluate(recognizer, manifest)
     assert row["wer"] == 50.0 and not any(k.startswith("whisper") for k in row)
 
@@ -130,6 +135,8 @@ def test_whisper_base_reads_and_translates_the_bundled_recordings(tmp_path):
     assert error_rates([es for _, es, _ in samples], heard)["wer"] <= 20.0
     assert "conference" in baseline.translate(load_audio(samples[0][0])).lower()
     assert whisper.model_folder(tmp_path) == tmp_path  # built once, then reused as it is
+    again = whisper.WhisperBaseline(folder=tmp_path)  # its answers are kept, with their cost
+    assert again.transcribe(load_audio(samples[1][0])) == heard[1] and again.last_seconds > 0
 
 
 def test_e2e_scores_whisper_translate_on_the_recordings_with_english_prompts(tmp_path,
