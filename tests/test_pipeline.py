@@ -156,7 +156,7 @@ def test_batch_workers_failing_to_start_give_one_line(tmp_path):
     (models / "asr-es" / "lm.json.gz").symlink_to(Path("voice/models/asr-es/lm.json.gz").resolve())
     (models / "mt-es-en").symlink_to(Path("voice/models/mt-es-en").resolve())
     result = run("translate", *map(str, SAMPLES[:2]), "-o", str(tmp_path / "out"), "--jobs", "2",
-                 env={"VOICE_MODELS": str(models)})
+                 "--recognizer", "small", env={"VOICE_MODELS": str(models)})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("voice: error:")
     assert "config.json" in result.stderr and "Traceback" not in result.stderr

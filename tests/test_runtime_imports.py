@@ -79,5 +79,5 @@ def test_speak_loads_no_corpus_code(tmp_path):
 
 def test_the_probe_catches_a_corpus_import(tmp_path):
     """The check can fail: a process that loads corpus code is caught."""
-    loaded = _imported(["--help"], tmp_path, before="import voice.manifest")
-    assert "voice.manifest" in loaded
+    loaded = _imported(["--help"], tmp_path, before="import voice.data.asterisk")
+    assert "voice.data.asterisk" in loaded

@@ -25,7 +25,7 @@ from voice.files import write_atomically
 from voice.manifest import read_jsonl
 from voice.system import require_program
 
-INVENTORY = Path(__file__).resolve().parents[2] / "assets" / "phones.txt"
+INVENTORY = Path(__file__).resolve().parents[3] / "assets" / "phones.txt"
 VOICES = {"es": "es-419", "en": "en-us", "fr": "fr", "it": "it", "ru": "ru"}
 CHUNK_WORDS = 24  # espeak splits long lines by itself; shorter pieces keep one line each
 BATCH = 512  # pieces per espeak-ng process
