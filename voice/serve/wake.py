@@ -14,10 +14,10 @@ from wyoming.info import Info, WakeModel, WakeProgram
 from wyoming.wake import Detect, Detection, NotDetected
 
 from voice import __version__
-from voice.audio import SAMPLE_RATE
 from voice.errors import VoiceError
 from voice.serve.audio import Pcm16k
 from voice.serve.wyoming import ATTRIBUTION, Receive, Send, Service
+from voice.wake.check import RecentAudio
 from voice.wake.detector import MODEL_NAME, PHRASE, WakeDetector
 
 LANGUAGE = "es"
@@ -52,7 +52,7 @@ class Listening:
     def __init__(self, detector: WakeDetector, send: Send,
                  check: Callable[[np.ndarray], bool] | None = None) -> None:
         self.detector, self.send, self.check = detector, send, check
-        self.recent: list[np.ndarray] = []  # the last seconds heard, for the check
+        self.recent = RecentAudio()  # what the check reads
         self.stream: Pcm16k | None = None
         self.detected = False
         self.failed = False  # this stream was refused: its audio is dropped until a new one
@@ -75,7 +75,7 @@ class Listening:
 
     def start(self) -> None:
         self.detector.reset()
-        self.recent = []
+        self.recent = RecentAudio()
         self.stream, self.detected, self.failed = None, False, False
 
     async def hear(self, chunk: AudioChunk) -> None:
@@ -86,11 +86,9 @@ class Listening:
         except VoiceError:
             self.failed = True
             raise
-        self.recent.append(block)
-        while sum(len(b) for b in self.recent) - len(self.recent[0]) > 3 * SAMPLE_RATE:
-            self.recent.pop(0)
+        self.recent.add(block)
         if self.detector.feed(block) and (self.check is None
-                                          or self.check(np.concatenate(self.recent))):
+                                          or self.check(self.recent.audio())):
             self.detected = True
             heard_ms = round(1000 * self.detector.heard_at)
             await self.send(Detection(name=MODEL_NAME, timestamp=chunk.timestamp

@@ -36,6 +36,22 @@ def edits_within(pattern: str, text: str) -> int:
     return min(previous)
 
 
+class RecentAudio:
+    """The last seconds of a stream, kept for the check to read when the detector fires."""
+
+    def __init__(self, seconds: float = 3.0) -> None:
+        self.limit = round(seconds * SAMPLE_RATE)
+        self.blocks: list[np.ndarray] = []
+
+    def add(self, block: np.ndarray) -> None:
+        self.blocks.append(block)
+        while sum(len(b) for b in self.blocks) - len(self.blocks[0]) > self.limit:
+            self.blocks.pop(0)
+
+    def audio(self) -> np.ndarray:
+        return np.concatenate(self.blocks) if self.blocks else np.zeros(0, np.float32)
+
+
 class WakeCheck:
     """check(audio) -> whether the phrase is in the last `window` seconds of audio."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from voice.wake.check import RecentAudio
+
 if TYPE_CHECKING:
     import threading
 
@@ -26,7 +28,7 @@ class WakeGate:
                  listen: float = 8.0,
                  check: Callable[[np.ndarray], bool] | None = None) -> None:
         self.detector, self.listen, self.check = detector, listen, check
-        self.recent: list[np.ndarray] = []  # the last seconds heard, for the check
+        self.recent = RecentAudio()  # what the check reads
         self.on_wake = on_wake or (lambda time: None)
         self.time = 0.0  # stream seconds seen
         self.open_until = -1.0
@@ -42,11 +44,9 @@ class WakeGate:
         self.time += len(block) / SAMPLE_RATE
         was_open = start < self.open_until
         if self.check is not None:
-            self.recent.append(block)
-            while sum(len(b) for b in self.recent) - len(self.recent[0]) > 3 * SAMPLE_RATE:
-                self.recent.pop(0)
+            self.recent.add(block)
         if self.detector.feed(block) and (self.check is None
-                                          or self.check(np.concatenate(self.recent))):
+                                          or self.check(self.recent.audio())):
             heard = self.detector.heard_at
             self.woke_at, self.open_until = heard, heard + self.listen
             self.on_wake(heard)
