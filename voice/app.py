@@ -52,6 +52,7 @@ class Voice:
     """Spanish speech in; Spanish text, English text and speech, or an executed command out."""
 
     options: Options = field(default_factory=Options)
+    _speakers: dict[str, Speaker] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def recognizer(self) -> Recognizer:
@@ -81,13 +82,14 @@ class Voice:
 
     def assistant(self) -> Assistant:
         """The assistant over the home and its state (one per Voice)."""
-        if "_assistant" not in self.__dict__:
-            from voice.intent.assistant import Assistant
-            from voice.intent.state import State
+        return self._assistant
 
-            self.__dict__["_assistant"] = Assistant(self.parser, self.home,
-                                                    State(self.options.state))
-        return self.__dict__["_assistant"]
+    @cached_property
+    def _assistant(self) -> Assistant:
+        from voice.intent.assistant import Assistant
+        from voice.intent.state import State
+
+        return Assistant(self.parser, self.home, State(self.options.state))
 
     @cached_property
     def commands(self) -> Recognizer:
@@ -99,12 +101,11 @@ class Voice:
 
     def speaker(self, language: str) -> Speaker:
         """A voice for a language, made once."""
-        speakers = self.__dict__.setdefault("_speakers", {})
-        if language not in speakers:
+        if language not in self._speakers:
             from voice.tts import Speaker
 
-            speakers[language] = Speaker(language)
-        return speakers[language]
+            self._speakers[language] = Speaker(language)
+        return self._speakers[language]
 
     def wake_gate(self, on_wake: Callable[[float], None] | None = None) -> WakeGate:
         """The assistant's wake gate: the wake detector, then, with the encoder recogniser,
