@@ -131,17 +131,9 @@ class Voice:
 
     def translate(self, path: str | Path, formats: tuple[str, ...] = ("jsonl",)) -> dict:
         """A recording -> `voice translate`'s JSON line: {"file","es","en","segments",...}."""
-        return self.file_translator(formats).translate(Path(path))[0]
-
-    def file_translator(self, formats: tuple[str, ...] = ("jsonl",), beam: int = 5,
-                        endpoint: Any = None) -> Any:
-        """`voice translate`'s per-file stages over this Voice's models."""
         from voice.batch import BatchConfig, FileTranslator
 
-        config = BatchConfig(formats=formats, beam=beam)
-        if endpoint is not None:
-            config.endpoint = endpoint
-        return FileTranslator(self, config)
+        return FileTranslator(self, BatchConfig(formats=formats)).translate(Path(path))[0]
 
     def translate_text(self, lines: Iterable[str], beam: int = 5) -> list[str]:
         """Spanish sentences -> English sentences."""

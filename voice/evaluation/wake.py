@@ -21,8 +21,8 @@ def _under(audio: np.ndarray, other: np.ndarray, snr_db: float) -> np.ndarray:
     return (audio + gain * other).astype(np.float32)
 
 
-def _confirmed(check: Callable[[np.ndarray], bool], audio: np.ndarray, probs: np.ndarray,
-               step: int, step_seconds: float) -> bool:
+def _confirmed(check: Callable[[np.ndarray], bool], audio: np.ndarray, step: int,
+               step_seconds: float) -> bool:
     """The second stage on what the gate would hand it: the audio up to the end of the block
     (100 ms) in which the detector fired at `step`."""
     end = round(((step + 1) * step_seconds + 0.1) * SAMPLE_RATE)
@@ -53,7 +53,7 @@ def evaluate_wake(detector, folder: Path, babble_db: float = 10.0,
                 heard = padded(audios[i])
                 probs = probabilities(model, heard)
                 first = int(np.flatnonzero(probs >= threshold)[0])
-                hit[i] = _confirmed(check, heard, probs, first, detector.step_seconds)
+                hit[i] = _confirmed(check, heard, first, detector.step_seconds)
         for source in sorted({r["source"] for r in rows[kind]}) + ["all"]:
             picked = np.array([source in ("all", r["source"]) for r in rows[kind]])
             share = round(100 * float(hit[picked].mean()), 2)
@@ -66,7 +66,7 @@ def evaluate_wake(detector, folder: Path, babble_db: float = 10.0,
     probs = probabilities(model, everything)
     found = peaks(probs, threshold, refractory)
     accepted = len(found) if check is None else sum(
-        _confirmed(check, everything, probs, step, detector.step_seconds) for step in found)
+        _confirmed(check, everything, step, detector.step_seconds) for step in found)
     yield {"set": f"speech-{split}", "voice": "all", "hours": round(hours, 2),
            "threshold": threshold, "second_check": check is not None,
            "false_accepts": accepted, "fa_per_hour": round(accepted / hours, 2)}
