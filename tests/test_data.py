@@ -287,3 +287,21 @@ def test_ahotts_library_is_patched_for_an_older_glibc(tmp_path):
     assert "GLIBC_2.38" not in versions
     assert not any(name.startswith("__isoc23_") for name in imports)
     assert {"strtol", "strtoul", "__isoc99_sscanf"} <= imports
+
+
+def test_fortunes_become_sentences_without_their_attributions(tmp_path):
+    """The word LM's everyday sayings: one row per sentence, the `-- Author` lines (which may
+    run over two lines) left out, a missing package named."""
+    from voice.data import fortunes
+
+    (tmp_path / "vida.fortunes").write_text(
+        "Quien madruga, Dios le ayuda. No por mucho madrugar\namanece más temprano.\n"
+        "\t\t-- Refrán. (siglo XVI) Dicho\n\t\tpopular español.\n%\n"
+        "¿Dónde está la estación?\n%\n", encoding="utf-8")
+    rows = fortunes.sentences(tmp_path)
+    assert [r["text"] for r in rows] == ["Quien madruga, Dios le ayuda.",
+                                         "No por mucho madrugar amanece más temprano.",
+                                         "¿Dónde está la estación?"]
+    assert {r["topic"] for r in rows} == {"vida"}
+    with pytest.raises(MissingPackageError, match="fortunes-es"):
+        fortunes.sentences(tmp_path / "absent")

@@ -44,6 +44,54 @@ def test_the_encoder_runs_on_the_utterance_own_length(encoder):
     assert frames(SAMPLE_RATE) == 50
 
 
+def test_the_pytorch_port_matches_ctranslate2(encoder):
+    """The port (every block's output, trainable top blocks) computes what CTranslate2 does:
+    the same last layer as its float run, and within int8's rounding of the shipped run."""
+    import torch
+
+    from voice.asr.encoder import model_folder
+    from voice.asr.whisper_encoder import AudioEncoder, read_ctranslate2
+
+    port = AudioEncoder.from_weights(read_ctranslate2(model_folder() / "model.bin"))
+    audio = load_audio(SAMPLES / "vm-nobodyavail.wav")
+    mel = encoder.extract(audio, padding=0)
+    mel = mel[:, :mel.shape[1] // 2 * 2]
+    with torch.no_grad():
+        ours = port(torch.from_numpy(mel[None]).float())[0].numpy()
+    float32 = WhisperEncoder(threads=1, compute_type="float32")(audio)
+
+    def cosine(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.mean(np.sum(a * b, 1) / np.linalg.norm(a, axis=1)
+                             / np.linalg.norm(b, axis=1)))
+
+    assert ours.shape == float32.shape == encoder(audio).shape
+    assert cosine(ours, float32) > 0.9999
+    assert cosine(ours, encoder(audio)) > 0.99
+
+
+def test_tuned_top_blocks_start_as_whisper_and_ignore_padding():
+    """A recogniser that trains the top blocks reads the cached output of the blocks below:
+    with Whisper's weights its top gives the encoder's last layer, padded in a batch or not."""
+    import torch
+
+    from voice.asr.encoder import model_folder
+    from voice.asr.whisper_encoder import BLOCKS, AudioEncoder, Top, read_ctranslate2
+
+    weights = read_ctranslate2(model_folder() / "model.bin")
+    port = AudioEncoder.from_weights(weights)
+    top = Top(2).load(weights).eval()
+    rng = np.random.default_rng(0)
+    mels = [torch.from_numpy(rng.standard_normal((1, 80, 2 * n)).astype(np.float32))
+            for n in (40, 25)]
+    with torch.no_grad():
+        below = [port(m, BLOCKS - 2)[0] for m in mels]
+        whole = [port(m)[0] for m in mels]
+        batch = torch.nn.utils.rnn.pad_sequence(below, batch_first=True)
+        out = top(batch, torch.tensor([40, 25]))
+    for n, (length, expected) in enumerate(zip((40, 25), whole, strict=True)):
+        assert torch.allclose(out[n, :length], expected, atol=1e-4)
+
+
 def test_frame_cache_is_rebuilt_when_the_front_end_changes(tmp_path, monkeypatch):
     """A cache made with other front-end settings is never reused."""
     import soundfile as sf
@@ -59,10 +107,32 @@ def test_frame_cache_is_rebuilt_when_the_front_end_changes(tmp_path, monkeypatch
     features.FeatureSet.load(manifest, jobs=1, kind="whisper")
     assert (tmp_path / "set.whisper.json").stat().st_mtime_ns == built  # fresh: kept
     changed = {**features.settings("whisper"), "layer": "another"}
-    monkeypatch.setattr(features, "settings", lambda kind: changed)
+    monkeypatch.setattr(features, "settings", lambda kind, blocks=6, pad=0.0: changed)
     features.FeatureSet.load(manifest, jobs=1, kind="whisper")
     meta = json.loads((tmp_path / "set.whisper.json").read_text())
     assert meta["frontend"] == changed  # rebuilt with the new settings
+
+
+def test_padded_training_frames_hold_the_clip_between_fixed_silences(tmp_path):
+    """[data] pad_silence: each clip gets its own silent margins, the same at every rebuild,
+    in a cache of its own beside the unpadded one."""
+    import soundfile as sf
+
+    from voice.training.asr import features
+
+    audio = load_audio(SAMPLES / "vm-nobodyavail.wav")
+    sf.write(tmp_path / "a.wav", audio, SAMPLE_RATE)
+    manifest = tmp_path / "set.jsonl"
+    manifest.write_text(json.dumps({"audio": "a.wav", "text": "hola"}) + "\n")
+    lead, trail = features.padding(str(tmp_path / "a.wav"), 0.8)
+    assert (lead, trail) == features.padding(str(tmp_path / "a.wav"), 0.8)
+    assert 0 <= lead <= 0.8 * SAMPLE_RATE and 0 <= trail <= 0.8 * SAMPLE_RATE
+    assert features.padding("other.wav", 0.8) != (lead, trail)
+    padded = features.FeatureSet.load(manifest, jobs=1, kind="whisper", pad=0.8)
+    plain = features.FeatureSet.load(manifest, jobs=1, kind="whisper")
+    assert len(padded.features) == frames(len(audio) + lead + trail)
+    assert len(plain.features) == frames(len(audio))
+    assert (tmp_path / "set.whisper-pad0.8.npy").is_file()
 
 
 def test_two_pass_streaming_final_equals_whole_utterance_decoding(recognizer):

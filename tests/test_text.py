@@ -55,3 +55,10 @@ def test_accents_come_back_where_the_lexicon_is_sure_and_case_is_kept():
     assert restore_accents("el perro come", lexicon) == "el perro come"
     assert lacks_accents("por favor deje su mensaje despues del tono")
     assert not lacks_accents("deje su mensaje después del tono")
+
+
+def test_numbers_too_long_for_words_are_read_digit_by_digit():
+    """num2words stops at 10^27; a long code or pi's digits must not crash the normaliser."""
+    digits = "1415926535897932384626433832795"
+    assert normalize_es(f"código {digits}").split()[1:4] == ["uno", "cuatro", "uno"]
+    assert len(normalize_es(f"código {digits}").split()) == 1 + len(digits)

@@ -196,3 +196,16 @@ def test_an_asr_recipe_without_dev_sets_is_refused_before_training(tmp_path):
                              str(recipe)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{recipe}: [data] needs dev manifests" in result.stderr
+
+
+def test_a_model_lr_scales_slow_down_only_the_parameters_they_name(tmp_path):
+    """Pretrained blocks tuned at a fraction of the rate (the encoder recogniser's
+    `tune_lr`): a scale of zero leaves them exactly as they were, the rest still learns."""
+    task = ToyTask()
+    task.model.lr_scales = {"0.": 0.0}
+    first = {k: v.clone() for k, v in task.model.state_dict().items()}
+    train(task, _config(tmp_path, epochs=2, weight_decay=0.0))
+    state = task.model.state_dict()
+    assert torch.equal(state["0.weight"], first["0.weight"])
+    assert torch.equal(state["0.bias"], first["0.bias"])
+    assert not torch.equal(state["2.weight"], first["2.weight"])

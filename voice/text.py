@@ -88,7 +88,15 @@ def spell_numbers(text: str, lang: str) -> str:
     )
     text = decimal.sub(lambda m: f"{m.group(1)} {point} {m.group(2)}", text)
     text = text.replace("%", percent)
-    return _NUMBER.sub(lambda m: f" {num2words(int(m.group()), lang=lang)} ", text)
+    return _NUMBER.sub(lambda m: f" {_cardinal(m.group(), lang)} ", text)
+
+
+def _cardinal(digits: str, lang: str) -> str:
+    """A number in words; past what num2words spells (10^27), digit by digit, as people read
+    out long codes."""
+    if len(digits) > 27:
+        return " ".join(num2words(int(d), lang=lang) for d in digits)
+    return num2words(int(digits), lang=lang)
 
 
 def normalize_es(text: str, fold: bool = False) -> str:

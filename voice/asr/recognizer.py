@@ -18,6 +18,7 @@ from voice.asr.decode import greedy
 from voice.asr.frontend import LogMel, output_seconds
 from voice.asr.lm import LM_FILE, WordLM
 from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.asr.whisper_encoder import BLOCKS
 from voice.audio import SAMPLE_RATE
 from voice.checkpoint import load_model
 from voice.choices import RecognizerKind
@@ -51,10 +52,10 @@ class EncoderFeatures:
     """Waveform (1, samples) -> Whisper base's encoder frames (1, frames, 512), as LogMel is
     called: the encoder recogniser's front end."""
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, threads: int = 0, blocks: int = 6) -> None:
         from voice.asr.encoder import WhisperEncoder
 
-        self.encoder = WhisperEncoder(threads)
+        self.encoder = WhisperEncoder(threads, blocks=blocks)
 
     def __call__(self, audio: torch.Tensor) -> torch.Tensor:
         return torch.from_numpy(self.encoder(audio[0].numpy()))[None]
@@ -62,7 +63,9 @@ class EncoderFeatures:
 
 def features_for(config: AsrModelConfig) -> LogMel | EncoderFeatures:
     """The front end a model was trained on."""
-    return EncoderFeatures() if config.features == "whisper" else LogMel(config.n_mels)
+    if config.features == "whisper":  # the blocks below those the model tuned
+        return EncoderFeatures(blocks=BLOCKS - config.tune_blocks)
+    return LogMel(config.n_mels)
 
 
 class Recognizer:

@@ -19,6 +19,7 @@ class Corpus(StrEnum):
     intent = "intent"
     assistant = "assistant"  # spoken commands for `voice eval assistant`
     wake = "wake"  # the wake phrase, sound-alikes, other speech (after asr)
+    lm = "lm"  # Spanish text for the recogniser's word LM
     all = "all"
 
 
@@ -38,9 +39,9 @@ def data_build(
         help="Hours of SVOX Pico training speech (about 100x real time).")] = 2.0,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
-    """Write JSONL manifests under OUT: asr/, mt/, intent/, assistant/, wake/ (resumable:
-    finished audio is kept)."""
-    from voice.data import asr, assistant, intent, mt, wake
+    """Write JSONL manifests under OUT: asr/, mt/, intent/, assistant/, wake/, lm/
+    (resumable: finished audio is kept)."""
+    from voice.data import asr, assistant, fortunes, intent, mt, wake
 
     builders = {
         "intent": lambda: intent.build(out, seed=seed),
@@ -50,6 +51,7 @@ def data_build(
                                  kokoro_hours=kokoro_hours, ahotts_hours=ahotts_hours,
                                  pico_hours=pico_hours),
         "wake": lambda: wake.build(out, seed=seed, jobs=jobs or None),
+        "lm": lambda: fortunes.build(out),
     }
     names = list(builders) if corpus is Corpus.all else [corpus.value]
     for name in names:

@@ -137,10 +137,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
         _start_from(task.model, config.init)
     model = task.model.to(device)
     wrapped: nn.Module = nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    decay = [p for n, p in model.named_parameters() if p.dim() > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() <= 1]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=config.lr)
+    optimizer = torch.optim.AdamW(_param_groups(model, config.weight_decay), lr=config.lr)
     steps_per_epoch = task.steps_per_epoch(world)
     total = steps_per_epoch * config.epochs
     run.mkdir(parents=True, exist_ok=True)
@@ -211,7 +208,7 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
                     if config.max_minutes and config.anneal_by_time else 0.0
                 lr = config.lr * _schedule(state["step"], total, config.warmup_steps, spent)
                 for group in optimizer.param_groups:
-                    group["lr"] = lr
+                    group["lr"] = lr * group.get("scale", 1.0)
                 loss, items = task.loss(wrapped, to_device(batch, device))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -262,6 +259,19 @@ def train(task: Task, config: TrainConfig, resume: bool = False) -> dict[str, fl
     if world > 1:
         dist.destroy_process_group()
     return state["best_metrics"]
+
+
+def _param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
+    """AdamW groups: weight decay on matrices only, and each parameter's learning-rate scale
+    from the model's `lr_scales` (name prefix -> scale; e.g. pretrained blocks tuned slowly)."""
+    scales: dict[str, float] = getattr(model, "lr_scales", {})
+    groups: dict[tuple[bool, float], list[nn.Parameter]] = {}
+    for name, param in model.named_parameters():
+        scale = next((v for k, v in scales.items() if name.startswith(k)), 1.0)
+        groups.setdefault((param.dim() > 1, scale), []).append(param)
+    return [{"params": groups[decay, scale], "weight_decay": weight_decay if decay else 0.0,
+             "scale": scale}  # decayed first: the order checkpoints saved before scales had
+            for decay, scale in sorted(groups, key=lambda key: (not key[0], -key[1]))]
 
 
 def _start_from(model: nn.Module, folder: str) -> None:

@@ -24,6 +24,8 @@ class AsrDataConfig:
     dev: list[str] = field(default_factory=list)
     max_frames: int = 20_000  # 10 ms feature frames per batch
     max_seconds: float = 20.0  # longer utterances are skipped in training
+    pad_silence: float = 0.0  # encoder frames: up to this many seconds of silence before and
+    # after each training clip (fixed per clip), as an endpointer leaves around speech
 
 
 @dataclass

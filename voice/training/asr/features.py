@@ -8,6 +8,7 @@ its manifest) is rebuilt, never silently reused.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,35 +17,49 @@ import torch
 
 from voice.asr.frontend import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel
 from voice.asr.recognizer import EncoderFeatures
-from voice.audio import load_audio
+from voice.asr.whisper_encoder import BLOCKS
+from voice.audio import SAMPLE_RATE, load_audio
 from voice.files import atomic_path, write_atomically
 from voice.manifest import read_jsonl
 from voice.parallel import parallel_map
 
 SUFFIX = {"logmel": "feats", "whisper": "whisper"}
-_EXTRACT: dict[str, LogMel | EncoderFeatures] = {}
+_EXTRACT: dict[tuple[str, int], LogMel | EncoderFeatures] = {}
 
 
-def settings(kind: str) -> dict:
-    """What a cache of this kind depends on besides the audio."""
+def settings(kind: str, blocks: int = BLOCKS, pad: float = 0.0) -> dict:
+    """What a cache of this kind depends on besides the audio (blocks: of the encoder's, whose
+    output it holds; all of them is CTranslate2's int8 last layer, fewer the port's float;
+    pad: see padding)."""
     if kind == "logmel":
         return {"kind": kind, "n_mels": N_MELS, "hop": HOP_LENGTH, "win": WIN_LENGTH}
     from importlib.metadata import version
 
     from voice.asr.encoder import PARTS
 
-    return {"kind": kind, "encoder": f"{PARTS[0]}=={version(PARTS[0])}", "layer": "last",
-            "compute": "int8"}
+    return {"kind": kind, "encoder": f"{PARTS[0]}=={version(PARTS[0])}",
+            "layer": "last" if blocks == BLOCKS else blocks,
+            "compute": "int8" if blocks == BLOCKS else "float32", **({"pad": pad} if pad else {})}
 
 
-def _features(job: tuple[str, str]) -> np.ndarray:
-    kind, path = job
-    if kind not in _EXTRACT:  # once per worker process, on one thread
+def padding(path: str, pad: float) -> tuple[int, int]:
+    """Samples of silence before and after a clip, each up to pad seconds, fixed by its path:
+    the margins an endpointer leaves around speech, which tight-cut training clips lack."""
+    rng = np.random.default_rng(zlib.crc32(path.encode()))
+    return tuple(int(rng.uniform(0, pad) * SAMPLE_RATE) for _ in range(2))
+
+
+def _features(job: tuple[str, int, float, str]) -> np.ndarray:
+    kind, blocks, pad, path = job
+    if (kind, blocks) not in _EXTRACT:  # once per worker process, on one thread
         torch.set_num_threads(1)
-        _EXTRACT[kind] = LogMel() if kind == "logmel" else EncoderFeatures(threads=1)
+        _EXTRACT[kind, blocks] = LogMel() if kind == "logmel" else \
+            EncoderFeatures(threads=1, blocks=blocks)
     with torch.no_grad():
-        audio = torch.from_numpy(load_audio(path))
-        return _EXTRACT[kind](audio[None])[0].numpy().astype(np.float16)
+        audio = load_audio(path)
+        if pad:
+            audio = np.pad(audio, padding(path, pad))
+        return _EXTRACT[kind, blocks](torch.from_numpy(audio)[None])[0].numpy().astype(np.float16)
 
 
 @dataclass
@@ -67,16 +82,18 @@ class FeatureSet:
 
     @classmethod
     def load(cls, manifest: str | Path, jobs: int | None = None,
-             kind: str = "logmel") -> FeatureSet:
+             kind: str = "logmel", blocks: int = BLOCKS, pad: float = 0.0) -> FeatureSet:
         """Open the cache next to the manifest, building it first if missing, stale or made
-        with other front-end settings."""
+        with other front-end settings (blocks, pad: see settings)."""
         manifest = Path(manifest)
-        data = manifest.with_suffix(f".{SUFFIX[kind]}.npy")
-        index = manifest.with_suffix(f".{SUFFIX[kind]}.json")
-        wanted = settings(kind)
+        suffix = SUFFIX[kind] + ("" if blocks == BLOCKS else f"-b{blocks}") + \
+            (f"-pad{pad:g}" if pad else "")
+        data = manifest.with_suffix(f".{suffix}.npy")
+        index = manifest.with_suffix(f".{suffix}.json")
+        wanted = settings(kind, blocks, pad)
         if not _fresh(index, manifest, wanted):
             rows = list(read_jsonl(manifest))
-            jobs_ = [(kind, str(manifest.parent / r["audio"])) for r in rows]
+            jobs_ = [(kind, blocks, pad, str(manifest.parent / r["audio"])) for r in rows]
             feats = parallel_map(_features, jobs_, f"{kind} {manifest.name}", jobs)
             offsets = np.concatenate([[0], np.cumsum([len(f) for f in feats])])
             width = feats[0].shape[1] if feats else (N_MELS if kind == "logmel" else 512)

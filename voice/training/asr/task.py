@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr import encoder
+from voice.asr import encoder, whisper_encoder
 from voice.asr.beam import BeamConfig
 from voice.asr.decode import collapse, greedy
 from voice.asr.frontend import FRONTENDS
@@ -101,8 +101,17 @@ class AsrTask:
         self.speakers = self._speakers(recipe.data.train) if recipe.speakers.weight else None
         recipe.model.speakers = len({s for ids in self.speakers or [] for s in ids})
         self.model = CtcRecognizer(recipe.model)
-        train_sets = [FeatureSet.load(m, kind=kind) for m in recipe.data.train]
-        self.dev_sets = [FeatureSet.load(m, kind=kind) for m in recipe.data.dev]
+        if self.model.encoder_top is not None:  # Whisper's own weights, before any [train] init
+            self.model.encoder_top.load(whisper_encoder.read_ctranslate2(
+                encoder.model_folder() / "model.bin"))
+        blocks = whisper_encoder.BLOCKS - recipe.model.tune_blocks
+        pad = recipe.data.pad_silence
+        if pad and kind != "whisper":
+            raise VoiceError("[data] pad_silence is for features = \"whisper\" (log-mel "
+                             "training augments its audio itself)")
+        train_sets = [FeatureSet.load(m, kind=kind, blocks=blocks, pad=pad)
+                      for m in recipe.data.train]
+        self.dev_sets = [FeatureSet.load(m, kind=kind, blocks=blocks) for m in recipe.data.dev]
         self._normalisation(train_sets)
         repeat = recipe.data.repeat or [1] * len(train_sets)
         self.data = AsrBatches(train_sets, repeat, recipe.data, recipe.augment, self.vocab,
@@ -137,12 +146,20 @@ class AsrTask:
                 for n, m in enumerate(manifests)]
 
     def _normalisation(self, sets: list[FeatureSet]) -> None:
-        """Global per-bin mean/std from a sample of training frames (streaming-friendly)."""
+        """Global per-bin mean/std from a sample of training frames (streaming-friendly); with
+        tuned encoder blocks, of their output on a sample of utterances."""
         rng = np.random.default_rng(0)
-        frames = np.concatenate([s.features[np.sort(rng.choice(len(s.features),
-                                                               min(len(s.features), 200_000),
-                                                               replace=False))]
-                                 for s in sets]).astype(np.float32)
+        top = self.model.encoder_top
+        if top is not None:
+            with torch.no_grad():
+                frames = np.concatenate([
+                    top(torch.from_numpy(s[i].astype(np.float32))[None],
+                        torch.tensor([len(s[i])]))[0].numpy()
+                    for s in sets for i in rng.choice(len(s), min(len(s), 100), replace=False)])
+        else:
+            frames = np.concatenate([s.features[np.sort(rng.choice(
+                len(s.features), min(len(s.features), 200_000), replace=False))]
+                for s in sets]).astype(np.float32)
         self.model.mean.copy_(torch.from_numpy(frames.mean(0)))
         self.model.std.copy_(torch.from_numpy(frames.std(0) + 1e-5))
 
