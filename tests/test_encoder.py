@@ -18,9 +18,10 @@ from .conftest import needs
 SAMPLES = Path("assets/samples")
 DRASCULA = "/usr/share/scummvm/drascula/es"
 # CER of the shipped encoder recogniser (beam + LM) on Drascula's dev characters, voices it
-# never trained on: 17.0 % with the shipped settings (its card); the issue's target, 15 %, is
-# not met.
-UNSEEN_CER_FLOOR = 18.0
+# never trained on: 16.9 % on the 71 lines this test reads (16.4 % on the 69 of `voice eval
+# asr`, its card); a point above, for other CPUs' int8 arithmetic. The issue's target, 15 %,
+# is not met.
+UNSEEN_CER_FLOOR = 17.9
 
 
 @pytest.fixture(scope="module")
