@@ -143,8 +143,9 @@ def _fake_sources(monkeypatch):
         ("train", "Por favor espere.", "Hold on, please.", "homeassistant"),  # a dev Spanish
         ("dev", "enciende la luz", "turn on the light", "homeassistant")]))
     monkeypatch.setattr(mt, "bible_pairs", lambda: iter([]))
-    monkeypatch.setattr(mt, "glossary_pairs",
-                        lambda: iter([("train", "lámpara", "lamp", "freedict")]))
+    monkeypatch.setattr(mt, "glossary_pairs", lambda: iter([
+        ("train", "lámpara", "lamp", "freedict"),
+        ("train", "¿Qué hora es?", "What's the time?", "freedict")]))  # an everyday dev Spanish
     monkeypatch.setattr(ha_strings, "wheel", lambda cache, package: cache / f"{package}.whl")
     monkeypatch.setattr(ha_strings, "pairs", lambda wheel: iter(
         [("light", "Luz", "Light")] if wheel.stem == "homeassistant" else []))
@@ -173,7 +174,7 @@ def test_build_keeps_dev_out_of_train_and_tags_back_translation(tmp_path, monkey
     assert counts["mt-train"] == len(train) and counts["mt-dev"] == len(dev)
     assert {(r["source"], r["corpus"]) for r in dev} == {
         ("asterisk", "asterisk"), ("commands", "homeassistant"), ("conversation", "fillets"),
-        ("conversation", "drascula")}
+        ("conversation", "drascula"), ("everyday", "everyday")}
     dev_spanish = {mt.normalised(r["es"]) for r in dev}
     assert not [r for r in train if mt.normalised(r["es"]) in dev_spanish]
     real = [r for r in train if not r.get("bt")]
@@ -282,3 +283,15 @@ def test_a_teacher_s_english_replaces_the_human_targets_but_not_the_back_transla
     targets = task.tokenizer.decode([target for _, target in task.train])
     assert targets == [taught[es] for es in spanish] + ["Human English."] * 3
     assert MtTask(recipe).train == task.train  # the second build reads the cache
+
+
+def test_everyday_sentences_are_a_dev_set_of_every_topic():
+    """The translator's everyday dev set: written for the project, dev only, each topic the
+    issue names, one Spanish sentence and its English per row."""
+    pairs = list(mt.everyday_pairs())
+    assert len(pairs) >= 90 and {split for split, *_ in pairs} == {"dev"}
+    assert len({es for _, es, _, _ in pairs}) == len(pairs)
+    assert all(es.strip() and en.strip() and es != en for _, es, en, _ in pairs)
+    rows = (mt.files("voice.data") / "everyday.tsv").read_text(encoding="utf-8").splitlines()
+    topics = {row.split("\t")[0] for row in rows[1:]}
+    assert {"conversation", "directions", "health", "time", "family", "shopping"} <= topics

@@ -3,7 +3,10 @@
 Train rows carry the reader they came from (`source`: asterisk, homeassistant (the command
 pairs), ha-strings, libreoffice, fillets, drascula, bible, freedict, bt-<name>) so a recipe can
 weight each; dev rows carry their domain instead (asterisk, commands, conversation, software,
-bible), which is what training and `voice eval mt` score per row group.
+bible, everyday), which is what training and `voice eval mt` score per row group. The everyday
+domain is a dev set only, written for this project (`everyday.tsv`: what people say to each
+other, asking the way, at the doctor's, about time, family and shopping, at home), so no
+training source can claim it.
 
 Guarantees: no pair's Spanish or English is the text of a reserved Asterisk prompt (the ids
 outside the train and dev splits) or of a reserved Drascula line; no train pair repeats a dev
@@ -17,6 +20,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from importlib.resources import files
 from pathlib import Path
 
 from voice.data import (
@@ -38,7 +42,7 @@ Pair = tuple[str, str, str, str]  # split, es, en, source
 
 DOMAINS = {"asterisk": "asterisk", "homeassistant": "commands", "fillets": "conversation",
            "drascula": "conversation", "ha-strings": "software", "libreoffice": "software",
-           "bible": "bible"}
+           "bible": "bible", "everyday": "everyday"}
 FILLETS_DEV_LEVELS = ("barrel", "cellar", "kitchen", "library", "turtle")  # 172 lines
 UI_DEV_EVERY = 30  # 1 in 30 UI strings (by English text) is a software dev pair
 # English of these train sources is back-translated (the Bible's is archaic, FreeDict's words).
@@ -121,6 +125,14 @@ def drascula_dialogue_pairs() -> Iterator[Pair]:
         yield ("dev" if speaker in drascula.DEV_SPEAKERS else "train"), es, en, "drascula"
 
 
+def everyday_pairs() -> Iterator[Pair]:
+    """The everyday dev sentences (dev only: their Spanish never enters train)."""
+    rows = files("voice.data").joinpath("everyday.tsv").read_text(encoding="utf-8").splitlines()
+    for row in rows[1:]:
+        _topic, es, en = row.split("\t")
+        yield "dev", es, en, "everyday"
+
+
 def english_commands(per_template: int, seed: int) -> Iterator[tuple[str, str]]:
     """English command samples for back-translation, from the train templates only."""
     rng = random.Random(seed + 1)
@@ -171,7 +183,7 @@ def build(out: Path, seed: int = 0, per_template: int = 20,
                glossary_pairs(),
                ui_pairs("ha-strings", (p for wheel in wheels for p in ha_strings.pairs(wheel))),
                ui_pairs("libreoffice", libreoffice.pairs()), fillets_pairs(),
-               drascula_dialogue_pairs())
+               drascula_dialogue_pairs(), everyday_pairs())
     corpus.add(p for source in sources for p in source)
     if back_translation:
         english = [(r["source"], r["en"]) for r in corpus.rows["train"]
