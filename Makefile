@@ -16,7 +16,7 @@ DATA_PACKAGES := asterisk-core-sounds-es-g722 asterisk-core-sounds-es asterisk-c
 	asterisk-core-sounds-it-wav asterisk-core-sounds-ru-wav asterisk-core-sounds-fr \
 	asterisk-core-sounds-it asterisk-core-sounds-ru \
 	asterisk-prompt-it-menardi-wav fillets-ng-data libreoffice-l10n-es tuxpaint-stamps-default \
-	libttspico-utils fortunes-es
+	libttspico-utils fortunes-es cataclysm-dda-data freedroidrpg-data
 ALL_PACKAGES := $(RUNTIME_PACKAGES) $(DATA_PACKAGES) $(TEST_PACKAGES)
 # SVOX Pico (libttspico-utils) is in Debian's non-free component: enabled for it alone if off,
 # from this machine's own main entry (scripts/non-free-sources).

@@ -8,10 +8,18 @@ import zipfile
 import pytest
 
 from tests.conftest import needs
-from voice.data import drascula, drascula_pairs, fillets, ha_strings, libreoffice, mt
+from voice.data import (
+    drascula,
+    drascula_pairs,
+    fillets,
+    game_dialogue,
+    ha_strings,
+    libreoffice,
+    mt,
+)
 from voice.data.backtranslate import back_translate
 from voice.data.ui_strings import clean_pair
-from voice.errors import VoiceError
+from voice.errors import MissingPackageError, VoiceError
 
 
 def test_ui_strings_keep_matching_placeholders_and_drop_markup():
@@ -157,6 +165,8 @@ def _fake_sources(monkeypatch):
     monkeypatch.setattr(drascula_pairs, "pairs", lambda: iter([
         ("hacker", "Hola", "Hi"), ("igor", "¡Amo!", "Master!"),
         ("hacker", "Por favor espere.", "Please wait.")]))  # the Asterisk dev pair again
+    monkeypatch.setattr(game_dialogue, "pairs", lambda source: iter(
+        [("¿Puedo comprar algo?", "Can I buy something?")] if source == "freedroid" else []))
     monkeypatch.setattr(mt, "english_commands", lambda *_: iter([("commands", "Goodbye")]))
     monkeypatch.setattr(mt, "back_translate", lambda english: [
         {"es": f"sintético {en}", "en": en, "source": f"bt-{name}", "bt": True}
@@ -179,7 +189,7 @@ def test_build_keeps_dev_out_of_train_and_tags_back_translation(tmp_path, monkey
     assert not [r for r in train if mt.normalised(r["es"]) in dev_spanish]
     real = [r for r in train if not r.get("bt")]
     assert {r["source"] for r in real} == {"asterisk", "freedict", "ha-strings", "libreoffice",
-                                           "fillets", "drascula"}
+                                           "fillets", "drascula", "freedroid"}
     synthetic = [r for r in train if r.get("bt")]
     assert synthetic and all(r["source"].startswith("bt-") and r["es"].startswith("sintético")
                              for r in synthetic)
@@ -295,3 +305,22 @@ def test_everyday_sentences_are_a_dev_set_of_every_topic():
     rows = (mt.files("voice.data") / "everyday.tsv").read_text(encoding="utf-8").splitlines()
     topics = {row.split("\t")[0] for row in rows[1:]}
     assert {"conversation", "directions", "health", "time", "family", "shopping"} <= topics
+
+
+def test_game_dialogue_keeps_sentences_people_say(tmp_path):
+    """From a game's catalogue only what reads as something said: 4-25 words ending in . ! ?,
+    without markup; menus and item names are left out; a missing package is named."""
+    (tmp_path / "game.mo").write_bytes(_mo({
+        "": "Content-Type: text/plain; charset=UTF-8\n",
+        "Can you give me something to eat then?": "¿Puedes darme algo de comer entonces?",
+        "female^I'll carry the sword for you.": "female^Yo llevaré la espada por ti.",
+        "Save game": "Guardar partida",
+        "rock": "roca",
+        "You have [b]10[/b] bullets left, friend.": "Te quedan [b]10[/b] balas, amigo.",
+        "Not translated yet, sorry about that.": "",
+    }))
+    assert sorted(game_dialogue.pairs("freedroid", tmp_path / "game.mo")) == [
+        ("Yo llevaré la espada por ti.", "I'll carry the sword for you."),
+        ("¿Puedes darme algo de comer entonces?", "Can you give me something to eat then?")]
+    with pytest.raises(MissingPackageError, match="cataclysm-dda-data"):
+        list(game_dialogue.pairs("cataclysm", tmp_path / "absent.mo"))

@@ -1,7 +1,8 @@
 """`voice data build mt`: Spanish/English pairs from every source, a dev set per domain.
 
 Train rows carry the reader they came from (`source`: asterisk, homeassistant (the command
-pairs), ha-strings, libreoffice, fillets, drascula, bible, freedict, bt-<name>) so a recipe can
+pairs), ha-strings, libreoffice, fillets, drascula, cataclysm, freedroid (game dialogue), bible,
+freedict, bt-<name>) so a recipe can
 weight each; dev rows carry their domain instead (asterisk, commands, conversation, software,
 bible, everyday), which is what training and `voice eval mt` score per row group. The everyday
 domain is a dev set only, written for this project (`everyday.tsv`: what people say to each
@@ -30,6 +31,7 @@ from voice.data import (
     drascula_pairs,
     fillets,
     freedict,
+    game_dialogue,
     ha_strings,
     libreoffice,
 )
@@ -125,6 +127,13 @@ def drascula_dialogue_pairs() -> Iterator[Pair]:
         yield ("dev" if speaker in drascula.DEV_SPEAKERS else "train"), es, en, "drascula"
 
 
+def game_pairs() -> Iterator[Pair]:
+    """Game characters' talk (voice.data.game_dialogue): train only."""
+    for source in game_dialogue.CATALOGUES:
+        for es, en in game_dialogue.pairs(source):
+            yield "train", es, en, source
+
+
 def everyday_pairs() -> Iterator[Pair]:
     """The everyday dev sentences (dev only: their Spanish never enters train)."""
     rows = files("voice.data").joinpath("everyday.tsv").read_text(encoding="utf-8").splitlines()
@@ -183,7 +192,7 @@ def build(out: Path, seed: int = 0, per_template: int = 20,
                glossary_pairs(),
                ui_pairs("ha-strings", (p for wheel in wheels for p in ha_strings.pairs(wheel))),
                ui_pairs("libreoffice", libreoffice.pairs()), fillets_pairs(),
-               drascula_dialogue_pairs(), everyday_pairs())
+               drascula_dialogue_pairs(), game_pairs(), everyday_pairs())
     corpus.add(p for source in sources for p in source)
     if back_translation:
         english = [(r["source"], r["en"]) for r in corpus.rows["train"]
