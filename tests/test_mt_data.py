@@ -237,6 +237,30 @@ def test_back_translated_sources_lead_with_the_bt_tag(tmp_path):
         assert tagged[0] == [tag, *plain[0]]
 
 
+def test_a_source_left_out_by_the_recipe_is_not_in_its_tokenizer(tmp_path):
+    """A source of weight 0 (the game dialogue in the shipped recipe) shapes nothing: not its
+    pairs, not its subword pieces."""
+    from voice.training.mt.task import MtDataConfig, MtModelConfig, MtRecipe, MtTask
+    from voice.training.trainer import TrainConfig
+
+    rows = [{"es": f"la casa {c} es grande", "en": f"the {e} house is big", "source": "toy"}
+            for c, e in (("roja", "red"), ("verde", "green"), ("azul", "blue"))]
+    rows += [{"es": "zombizombizombi zombizombizombi", "en": "zombiezombie zombiezombie",
+              "source": "game"}] * 3
+    for name in ("train", "dev"):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def pieces(weight: float) -> set[str]:
+        data = MtDataConfig(str(tmp_path / "train.jsonl"), str(tmp_path / "dev.jsonl"),
+                            vocab_size=40, repeat={"game": weight})
+        task = MtTask(MtRecipe(data, MtModelConfig(dim=8, hidden=8),
+                               TrainConfig(run_dir=str(tmp_path / f"run{weight}"))))
+        return {task.tokenizer.sp.id_to_piece(i) for i in range(task.tokenizer.sp.get_piece_size())}
+
+    assert any("zombi" in piece for piece in pieces(1.0))
+    assert not any("zombi" in piece for piece in pieces(0.0))
+
+
 @needs("apertium", "apertium-eng-spa")
 def test_back_translation_through_apertium():
     rows = back_translate([("fillets", "The house is big."), ("fillets", "Where is the door?")])

@@ -120,7 +120,11 @@ class MtTask:
             saved.parent.mkdir(parents=True, exist_ok=True)
             self.tokenizer.save(saved)
         else:
-            lines = [s for triple in sources for s in triple[:2]] + targets
+            # every source the recipe reads (a fraction too), none it leaves out (weight 0)
+            used = [d.repeat.get(row.get("source", ""), 1.0) > 0 for row in rows]
+            lines = [s for triple, keep in zip(sources, used, strict=True) if keep
+                     for s in triple[:2]] + [t for t, keep in zip(targets, used, strict=True)
+                                             if keep]
             self.tokenizer = Tokenizer.train(lines, d.vocab_size)
             saved.parent.mkdir(parents=True, exist_ok=True)
             self.tokenizer.save(saved)
