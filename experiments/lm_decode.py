@@ -19,8 +19,10 @@ from voice.asr.beam import BeamConfig, BeamDecoder
 from voice.asr.lm import WordLM
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
+from voice.checkpoint import load_model
 from voice.manifest import read_jsonl
 from voice.metrics import error_rates
+from voice.text import CharVocab
 
 SETS = {"asterisk-dev": ("data/asr/asterisk-dev.jsonl", 0),
         "drascula-dev": ("data/asr/drascula-dev.jsonl", 0),
@@ -60,7 +62,7 @@ def main() -> None:
     torch.set_num_threads(1)
     cache = Path(args.cache or Path("runs") / f"logprobs-{Path(args.model).name}.npz")
     sets = scores(args.model, cache, tuple(map(float, args.pad.split(":"))))
-    vocab = Recognizer.load(args.model, "greedy", profile=None).vocab
+    vocab = CharVocab(load_model(args.model)[1]["vocab"])
     for lm_path in args.lm:
         lm = WordLM.load(lm_path)
         for pair in args.weights.split(","):

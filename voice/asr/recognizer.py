@@ -15,10 +15,10 @@ import torchaudio.functional as AF
 from voice.asr import profiles
 from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import greedy
+from voice.asr.encoder import BLOCKS
 from voice.asr.frontend import LogMel, output_seconds
 from voice.asr.lm import LM_FILE, WordLM
 from voice.asr.model import AsrModelConfig, CtcRecognizer
-from voice.asr.whisper_encoder import BLOCKS
 from voice.audio import SAMPLE_RATE
 from voice.checkpoint import load_model
 from voice.choices import RecognizerKind
@@ -52,7 +52,7 @@ class EncoderFeatures:
     """Waveform (1, samples) -> Whisper base's encoder frames (1, frames, 512), as LogMel is
     called: the encoder recogniser's front end."""
 
-    def __init__(self, threads: int = 0, blocks: int = 6) -> None:
+    def __init__(self, threads: int = 0, blocks: int = BLOCKS) -> None:
         from voice.asr.encoder import WhisperEncoder
 
         self.encoder = WhisperEncoder(threads, blocks=blocks)

@@ -16,12 +16,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from voice.asr.encoder import BLOCKS, DIM
 from voice.errors import VoiceError
 
-BLOCKS = 6  # Whisper base's encoder blocks
 HEADS = 8
-DIM = 512
-N_MELS = 80
+N_MELS = 80  # Whisper base's log-mel bins
 _DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}  # CTranslate2's
 
 
@@ -129,15 +128,13 @@ class AudioEncoder(nn.Module):
         self.blocks = nn.ModuleList(Block() for _ in range(blocks))
         self.ln_post = nn.LayerNorm(DIM) if blocks == BLOCKS else None
 
-    def forward(self, mel: torch.Tensor, upto: int | None = None) -> torch.Tensor:
-        """upto: stop after that many blocks (default: all this encoder has)."""
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
         x = nn.functional.gelu(self.conv1(mel))
         x = nn.functional.gelu(self.conv2(x)).transpose(1, 2)
         x = x + self.positions[:x.shape[1]]
-        for block in self.blocks[:upto]:
+        for block in self.blocks:
             x = block(x)
-        whole = self.ln_post is not None and upto in (None, BLOCKS)
-        return self.ln_post(x) if whole else x
+        return x if self.ln_post is None else self.ln_post(x)
 
     @classmethod
     def from_weights(cls, weights: dict[str, np.ndarray], blocks: int = BLOCKS) -> AudioEncoder:

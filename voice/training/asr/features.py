@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from voice.asr.encoder import BLOCKS
 from voice.asr.frontend import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel
 from voice.asr.recognizer import EncoderFeatures
-from voice.asr.whisper_encoder import BLOCKS
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.files import atomic_path, write_atomically
 from voice.manifest import read_jsonl

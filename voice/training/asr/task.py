@@ -104,7 +104,7 @@ class AsrTask:
         if self.model.encoder_top is not None:  # Whisper's own weights, before any [train] init
             self.model.encoder_top.load(whisper_encoder.read_ctranslate2(
                 encoder.model_folder() / "model.bin"))
-        blocks = whisper_encoder.BLOCKS - recipe.model.tune_blocks
+        blocks = encoder.BLOCKS - recipe.model.tune_blocks
         pad = recipe.data.pad_silence
         if pad and kind != "whisper":
             raise VoiceError("[data] pad_silence is for features = \"whisper\" (log-mel "
