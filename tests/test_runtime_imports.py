@@ -21,6 +21,8 @@ def report():
                  or m.startswith(("voice.training.", "voice.evaluation.", "voice.data.",
                                   "experiments")))
     print("IMPORTED " + json.dumps(bad), file=sys.stderr, flush=True)
+    engines = sorted(m for m in ("torch", "torchaudio") if m in sys.modules)
+    print("ENGINES " + json.dumps(engines), file=sys.stderr, flush=True)
 atexit.register(report)
 sys.argv = ["voice", *sys.argv[1:]]
 from voice.cli import main
@@ -57,18 +59,29 @@ STDIN = {"assistant": "apaga la luz de la cocina\n",
          "serve-wyoming": '{"type": "transcript", "data": {"text": "qué hora es"}}\n'}
 
 
-def _imported(args: list[str], tmp_path, stdin: str = "", before: str = "") -> list[str]:
+# Commands that already run on inference engines alone (issue 39): they never load torch.
+WITHOUT_TORCH = {"translate-text"}
+
+
+def _imported(args: list[str], tmp_path, stdin: str = "", before: str = "",
+              report: str = "IMPORTED") -> list[str]:
     result = subprocess.run([sys.executable, "-c", before + PROBE, *args], capture_output=True,
                             text=True, input=stdin, timeout=300,
                             env={**os.environ, "VOICE_STATE": str(tmp_path / "state.sqlite3")})
     assert result.returncode == 0, result.stderr
-    [line] = [x for x in result.stderr.splitlines() if x.startswith("IMPORTED ")]
-    return json.loads(line.removeprefix("IMPORTED "))
+    [line] = [x for x in result.stderr.splitlines() if x.startswith(f"{report} ")]
+    return json.loads(line.removeprefix(f"{report} "))
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_runtime_command_loads_no_training_or_corpus_code(name, tmp_path):
     assert _imported(COMMANDS[name], tmp_path, STDIN.get(name, ""), BEFORE.get(name, "")) == []
+
+
+@pytest.mark.parametrize("name", sorted(WITHOUT_TORCH))
+def test_runtime_command_runs_without_torch(name, tmp_path):
+    assert _imported(COMMANDS[name], tmp_path, STDIN.get(name, ""), BEFORE.get(name, ""),
+                     report="ENGINES") == []
 
 
 @needs("espeak-ng", "espeak-ng")
@@ -81,3 +94,4 @@ def test_the_probe_catches_a_corpus_import(tmp_path):
     """The check can fail: a process that loads corpus code is caught."""
     loaded = _imported(["--help"], tmp_path, before="import voice.data.asterisk")
     assert "voice.data.asterisk" in loaded
+    assert _imported(["--help"], tmp_path, before="import torch", report="ENGINES") == ["torch"]

@@ -24,7 +24,7 @@ import soundfile as sf
 from voice.app import Options, Voice
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.choices import Vad
-from voice.cores import usable_cores
+from voice.cores import usable_cores, use_threads
 from voice.endpoint import EndpointConfig, segments
 from voice.errors import VoiceError, VoiceInputError
 from voice.files import write_atomically
@@ -155,12 +155,10 @@ def _start_worker(options: Options, config: BatchConfig, threads: int,
     """Load the stages once per process. A start-up failure (a missing model or program) is
     kept and raised by the first file, so it reaches the user as one line, not as a broken
     pool. Pooled workers leave Ctrl-C to the parent, which cancels the queued files."""
-    import torch
-
     global _worker
     if pooled:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-    torch.set_num_threads(threads)
+    use_threads(threads)
     try:
         _worker = FileTranslator(Voice(options), config)
     except VoiceError as error:

@@ -12,8 +12,9 @@ from torch import nn
 
 from voice.errors import VoiceError
 from voice.files import atomic_path, write_atomically
+from voice.models import CONFIG
 
-WEIGHTS, CONFIG = "model.safetensors", "config.json"
+WEIGHTS = "model.safetensors"
 
 
 def save_model(out: str | Path, model: nn.Module, config: dict[str, Any]) -> None:

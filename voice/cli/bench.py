@@ -59,8 +59,8 @@ def bench_mt(
     from voice.mt.translator import Translator
 
     require_manifests([manifest], "mt")
-    report(run_bench(Translator.load(model_dir, shortlist, draft_weight), manifest, runs),
-           as_json)
+    report(run_bench(lambda threads: Translator.load(model_dir, shortlist, draft_weight, threads),
+                     manifest, runs), as_json)
 
 
 @bench_app.command("vad")

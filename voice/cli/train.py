@@ -70,3 +70,14 @@ def _train_lm(config) -> None:
         raise VoiceError("the recipe has no [lm] corpora")
     require_manifests(config.lm.corpora, "all")
     print(json.dumps(train_and_save(config)))
+
+
+@app.command("export")
+def export(
+    model_dir: Annotated[Path, typer.Argument(help="A trained model's folder.")],
+) -> None:
+    """Write the ONNX graphs the runtime runs beside a trained model's weights (`voice train`
+    does it at the end of each run; this is for a folder trained before)."""
+    from voice.training.export import export_model
+
+    print(json.dumps({"model": str(model_dir), "kind": export_model(model_dir)}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import resource
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,19 +40,20 @@ def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def bench_mt(translator: Translator, manifest: Path, runs: int = 3,
+def bench_mt(load: Callable[[int], Translator], manifest: Path, runs: int = 3,
              limit: int = 400) -> list[dict]:
     """Batched greedy throughput on 2 threads and one-sentence beam-5 latency on 1 thread, over
-    the short (non-Bible) dev sentences."""
+    the short (non-Bible) dev sentences; load(threads) gives the translator to time."""
     texts = [r["es"] for r in read_jsonl(manifest) if r.get("source") != "bible"][:limit]
+    translator = load(2)
     translator.translate(texts[:8], beam=1)  # warm-up
-    torch.set_num_threads(2)
     rates = []
     for _ in range(runs):
         start = time.perf_counter()
         translator.translate(texts, beam=1)
         rates.append(len(texts) / (time.perf_counter() - start))
-    torch.set_num_threads(1)
+    translator = load(1)
+    translator.translate(texts[:8], beam=5)
     times = []
     for text in texts[:100]:
         start = time.perf_counter()

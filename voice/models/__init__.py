@@ -4,6 +4,7 @@ importlib.resources so that `pip install .` runs from any folder."""
 
 from __future__ import annotations
 
+import json
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from voice.errors import VoiceError
 
 SHIPPED = Path(str(files(__name__)))
+CONFIG = "config.json"
 RECIPES = {"asr-es": ("asr", "asr-es-real-ft"), "asr-es-encoder": ("asr", "asr-es-encoder"),
            "mt-es-en": ("mt", "mt-es-en-compact"), "intent-es": ("intent", "intent-es"),
            "wake-es": ("wake", "wake-es")}
@@ -33,3 +35,13 @@ def find_model(name: str) -> Path:
             f"`voice train {data} --recipe recipes/{recipe}.toml`"
         )
     return path
+
+
+def model_config(path: Path, *needed: str) -> dict:
+    """The config of the model folder path, after checking that it holds the files named; a
+    folder trained before the runtime ran ONNX graphs is told how to export them."""
+    for name in (CONFIG, *needed):
+        if not (path / name).is_file():
+            hint = f"; run `voice export {path}`" if name.endswith(".onnx") else ""
+            raise VoiceError(f"{path}: not a model folder (no {name}){hint}")
+    return json.loads((path / CONFIG).read_text())

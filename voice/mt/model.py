@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from voice.mt.tokenizer import PAD, UNK
+from voice.mt.network import Encoded, Shortlist, State
+from voice.mt.tokenizer import PAD
 
 
 @dataclass
@@ -59,18 +61,6 @@ class Encoder(nn.Module):
         return x, torch.cat([last[:, 0], x[:, 0, ahead.size(-1):]], -1)
 
 
-@dataclass
-class Shortlist:
-    """The output tokens one decoding may choose from: a batch's input tokens (all of them, so
-    that copying reaches every one), the frequent target tokens and the four specials, which
-    come first so that their columns are their ids. Scoring K columns instead of the whole
-    vocabulary saves a part of each decoding step (docs/experiments/mt.md, "Speed")."""
-
-    ids: torch.Tensor  # (K,) token ids, ascending
-    weight: torch.Tensor  # (dim, K): the tied output layer's columns for them
-    column: torch.Tensor  # (V,) token id -> its column (-1: not in the shortlist)
-
-
 class Seq2Seq(nn.Module):
     def __init__(self, c: MtModelConfig) -> None:
         super().__init__()
@@ -87,7 +77,6 @@ class Seq2Seq(nn.Module):
         # pointer-generator (See et al., 2017): the chance of generating rather than copying
         self.copy_gate = nn.Linear(2 * width + c.dim, 1) if c.copy else None
         self.dropout = nn.Dropout(c.dropout)
-        self._transposed: tuple[int, torch.Tensor] | None = None
         self.register_load_state_dict_pre_hook(_fresh_gate)
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor):
@@ -98,19 +87,13 @@ class Seq2Seq(nn.Module):
         state = (h0, torch.zeros_like(h0)) if self.config.cell == "lstm" else h0
         return memory, self.attend(memory), src, state
 
-    def shortlist(self, frequent: torch.Tensor, src: torch.Tensor) -> Shortlist:
-        """The Shortlist of a source batch (B, T) and the target tokens to allow beside it."""
-        specials = torch.arange(UNK + 1, device=src.device)
-        ids = torch.unique(torch.cat([specials, frequent.to(src.device), src.flatten()]))
-        column = torch.full((self.config.vocab,), -1, dtype=torch.long, device=src.device)
-        column[ids] = torch.arange(len(ids), device=src.device)
-        return Shortlist(ids, self.embed.weight.detach()[ids].t().contiguous(), column)
-
     def decode(self, tokens: torch.Tensor, memory: torch.Tensor, key: torch.Tensor,
-               src: torch.Tensor, state, shortlist: Shortlist | None = None):
+               src: torch.Tensor, state, weight: torch.Tensor | None = None,
+               columns: torch.Tensor | None = None):
         """Scores (B, U, V) for target tokens (B, U), whose log-softmax is the next token's
         log-probability (with copying, they are those log-probabilities), and the new state.
-        With a shortlist, scores (B, U, K) for its tokens only."""
+        With a shortlist's output weights (dim, K) and each source token's column in it
+        (B, T), scores (B, U, K) for its tokens only."""
         embedded = self.dropout(self.embed(tokens))
         out, state = self.decoder(embedded, state)
         scores = out @ key.transpose(1, 2)  # (B, U, T)
@@ -118,26 +101,15 @@ class Seq2Seq(nn.Module):
         context = weights @ memory
         hidden = torch.tanh(self.combine(self.dropout(torch.cat([out, context], -1))))
         hidden = self.dropout(hidden)
-        logits = self._project(hidden) if shortlist is None else hidden @ shortlist.weight
+        logits = F.linear(hidden, self.embed.weight) if weight is None else hidden @ weight
         if self.copy_gate is None:
             return logits, state
         generate = torch.sigmoid(self.copy_gate(torch.cat([out, context, embedded], -1)))
-        columns = src if shortlist is None else shortlist.column[src]
-        copied = torch.zeros_like(logits).scatter_add_(
+        columns = src if columns is None else columns
+        copied = torch.zeros_like(logits).scatter_add(
             2, columns[:, None, :].expand(-1, tokens.size(1), -1), weights)
         mixed = generate * logits.float().softmax(-1) + (1 - generate) * copied.float()
         return mixed.clamp(min=1e-9).log().to(logits.dtype), state
-
-    def _project(self, hidden: torch.Tensor) -> torch.Tensor:
-        """Logits through the tied embedding. When decoding, a contiguous transposed copy of
-        the embedding (rebuilt whenever the weights change) makes this matmul twice as fast
-        on a CPU; it is most of the cost of a decoding step."""
-        weight = self.embed.weight
-        if torch.is_grad_enabled():
-            return F.linear(hidden, weight)
-        if self._transposed is None or self._transposed[0] != weight._version:
-            self._transposed = (weight._version, weight.detach().t().contiguous())
-        return hidden @ self._transposed[1]
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor,
                 tgt_in: torch.Tensor) -> torch.Tensor:
@@ -151,3 +123,71 @@ def _fresh_gate(model: Seq2Seq, state: dict, prefix: str, *_) -> None:
     if model.copy_gate is not None:
         for key, value in model.copy_gate.state_dict().items():
             state.setdefault(f"{prefix}copy_gate.{key}", value)
+
+
+def _state(state) -> tuple[torch.Tensor, ...]:
+    return state if isinstance(state, tuple) else (state,)
+
+
+class EncoderGraph(nn.Module):
+    """The encoder as exported: (src, lengths, output token ids) -> memory, attention keys, the
+    output layer's weights for those tokens (dim, K), and the decoder's first state."""
+
+    def __init__(self, model: Seq2Seq) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor, ids: torch.Tensor):
+        memory, key, _, state = self.model.encode(src, lengths)
+        return memory, key, self.model.embed.weight[ids].t().contiguous(), *_state(state)
+
+
+class DecoderGraph(nn.Module):
+    """One decoder step as exported: scores (B, 1, K) and the new state."""
+
+    def __init__(self, model: Seq2Seq) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, tokens: torch.Tensor, memory: torch.Tensor, key: torch.Tensor,
+                src: torch.Tensor, columns: torch.Tensor, weight: torch.Tensor, *state):
+        state = state if self.model.config.cell == "lstm" else state[0]
+        scores, state = self.model.decode(tokens, memory, key, src, state, weight, columns)
+        return scores, *_state(state)
+
+
+class TorchNetwork:
+    """A PyTorch Seq2Seq as a voice.mt.network.Network: what training scores its dev sets
+    with, through the same graphs that export writes."""
+
+    def __init__(self, model: Seq2Seq) -> None:
+        self.model = model
+        self.vocab = model.config.vocab
+        self.draft = model.config.draft
+        self.encoder, self.decoder = EncoderGraph(model), DecoderGraph(model)
+
+    @torch.no_grad()
+    def encode(self, src: np.ndarray, lengths: np.ndarray,
+               shortlist: Shortlist | None) -> tuple[Encoded, State]:
+        self.model.eval()
+        ids = np.arange(self.vocab) if shortlist is None else shortlist.ids
+        memory, key, weight, *state = map(_numpy, self.encoder(*map(self._tensor,
+                                                                     (src, lengths, ids))))
+        columns = src if shortlist is None else shortlist.column[src]
+        return Encoded(memory, key, src, columns, weight), tuple(state)
+
+    @torch.no_grad()
+    def decode(self, tokens: np.ndarray, encoded: Encoded,
+               state: State) -> tuple[np.ndarray, State]:
+        scores, *state = self.decoder(
+            self._tensor(tokens[:, None]), *map(self._tensor, (
+                encoded.memory, encoded.key, encoded.src, encoded.columns, encoded.weight)),
+            *map(self._tensor, state))
+        return _numpy(scores[:, 0]), tuple(map(_numpy, state))
+
+    def _tensor(self, x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).to(next(self.model.parameters()).device)
+
+
+def _numpy(x: torch.Tensor) -> np.ndarray:
+    return x.float().cpu().numpy()

@@ -1,7 +1,10 @@
 """Numbers survive translation as placeholders: `<n0>`, `<n1>`... in, the same values out.
 
 The source may hold digits ("5", "7:30", "2,5") or, from the recogniser, Spanish number words
-("veinticinco"); both become placeholders, so the model never has to spell a number.
+("veinticinco"); both become placeholders, so the model never has to spell a number. The values
+come back as the source wrote them: digits as digits, and a small count that was spoken or
+spelled ("tres años", "a las nueve") as an English word, as English prose writes it
+(`english_values`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,15 @@ MAX_PLACEHOLDERS = 10  # <n0>..<n9>, never split by the tokenizer
 _DIGITS = re.compile(rf"\d+:\d\d|{WRITTEN}")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ARTICLES = {("un",), ("una",)}  # "un minuto" is "a minute" as often as "1 minute"
+# English writes a spoken count up to ten in words ("three years ago", "at nine"), but digits
+# for what is keyed, read off a label or measured: "press 1", "day 3", "5 minutes", "20 %".
+MAX_IN_WORDS = 10
+_KEYED = {"marque", "marca", "pulse", "pulsa", "presione", "presiona", "oprima", "oprime",
+          "teclee", "tecla", "opcion", "extension", "numero", "canal", "dia", "version",
+          "pagina", "paso", "nivel", "capitulo", "fase", "puerta", "piso", "linea", "zona"}
+_MEASURED = {"por", "grados", "grado", "kelvin", "euros", "euro", "dolares", "dolar", "metros",
+             "metro", "kilometros", "kilos", "gramos", "litros", "centimetros", "millas",
+             "minutos", "minuto", "segundos", "segundo", "horas", "hora", "porciento"}
 
 
 @cache
@@ -29,6 +41,13 @@ def _longest_phrase() -> int:
 
 def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, digits) of the longest Spanish number phrases in text."""
+    return [(s, e, value) for s, e, value, _ in _spoken_phrases(text)]
+
+
+def _spoken_phrases(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, digits, context) of the longest Spanish number phrases in text; context is
+    "keyed" after a word such as "marque" or "día", "words" where English would write the
+    number in words, else "digits"."""
     table = spoken_numbers()
     longest = _longest_phrase()
     words = list(_WORD.finditer(text))
@@ -38,7 +57,14 @@ def _spoken_spans(text: str) -> list[tuple[int, int, str]]:
         for n in range(min(longest, len(words) - i), 0, -1):
             key = tuple(folded[i:i + n])
             if key in table and key not in _ARTICLES:
-                spans.append((words[i].start(), words[i + n - 1].end(), str(table[key])))
+                value = table[key]
+                before = folded[i - 1] if i else ""
+                after = folded[i + n] if i + n < len(words) else ""
+                in_words = (value <= MAX_IN_WORDS and after not in _MEASURED and
+                            tuple(folded[i + n:i + n + 1]) not in table and  # "uno dos cuatro"
+                            not (spans and spans[-1][1] == words[i - 1].end()))
+                context = "keyed" if before in _KEYED else "words" if in_words else "digits"
+                spans.append((words[i].start(), words[i + n - 1].end(), str(value), context))
                 i += n
                 break
         else:
@@ -76,6 +102,21 @@ def mask_target(text: str, values: list[str]) -> str:
             words = num2words(int(value), lang="en").replace(",", "")
             text = re.sub(rf"\b{re.escape(words)}\b", f"<n{index}>", text, flags=re.IGNORECASE)
     return text
+
+
+def english_values(text: str, values: list[str]) -> list[str]:
+    """The values of mask(text) as an English text writes them: a count every mention of which
+    was spelled in a context English writes in words becomes that word ("tres" -> "three");
+    digits, menus and everything else stay as they are."""
+    said: dict[str, bool] = {}
+    phrases = _spoken_phrases(text)
+    if any(context == "keyed" for *_, context in phrases):
+        return values  # a menu: "marque uno ... o dos" is "press 1 ... or 2"
+    for _, _, value, context in phrases:
+        said[value] = said.get(value, True) and context == "words"
+    written = {written_value(m.group()) for m in _DIGITS.finditer(text)}
+    return [num2words(int(v), lang="en") if said.get(v) and v not in written else v
+            for v in values]
 
 
 def unmask(text: str, values: list[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import sacrebleu
+from num2words import num2words
 
 _NUMBER = re.compile(r"\d+(?:[:.]\d+)?")
 
@@ -15,7 +16,8 @@ def bleu_chrf(hypotheses: list[str], references: list[str]) -> dict[str, float]:
 
 
 def numbers_kept(hypotheses: list[str], references: list[str]) -> float:
-    """Percent of the reference's digit numbers that appear in the hypothesis."""
+    """Percent of the reference's digit numbers that appear in the hypothesis, in digits or,
+    up to a hundred, in English words ("3" is kept by "three")."""
     total = kept = 0
     for hyp, ref in zip(hypotheses, references, strict=True):
         found = _NUMBER.findall(hyp)
@@ -24,6 +26,10 @@ def numbers_kept(hypotheses: list[str], references: list[str]) -> float:
             if number in found:
                 found.remove(number)
                 kept += 1
+            elif number.isdigit() and int(number) <= 100:
+                words = re.compile(rf"\b{num2words(int(number), lang='en')}\b", re.IGNORECASE)
+                hyp, spelled = words.subn(" ", hyp, count=1)
+                kept += spelled
     return round(100 * kept / max(1, total), 2)
 
 

@@ -9,15 +9,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import torch
+import numpy as np
 
-from voice.checkpoint import load_model
-from voice.models import find_model
+from voice.models import find_model, model_config
 from voice.mt.apertium import apertium
 from voice.mt.consensus import consensus, weights
 from voice.mt.decoding import beam_search, greedy, n_best
-from voice.mt.model import MtModelConfig, Seq2Seq
-from voice.mt.placeholders import mask, unmask
+from voice.mt.network import DECODER, ENCODER, Network, OnnxNetwork, Shortlist
+from voice.mt.placeholders import english_values, mask, unmask
 from voice.mt.tokenizer import EOS, PAD, PLACEHOLDERS, UNK, Tokenizer
 from voice.text import lacks_accents, restore_accents
 
@@ -50,13 +49,13 @@ def source_ids(tokenizer: Tokenizer, masked: list[str],
 
 
 def source_batch(tokenizer: Tokenizer, masked: list[str],
-                 drafts: list[str] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                 drafts: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Right-padded source ids (see source_ids), and their lengths."""
     ids = source_ids(tokenizer, masked, drafts)
-    lengths = torch.tensor([len(row) for row in ids])
-    src = torch.full((len(ids), int(lengths.max())), PAD, dtype=torch.long)
+    lengths = np.array([len(row) for row in ids], dtype=np.int64)
+    src = np.full((len(ids), int(lengths.max())), PAD, dtype=np.int64)
     for i, row in enumerate(ids):
-        src[i, : len(row)] = torch.tensor(row)
+        src[i, : len(row)] = row
     return src, lengths
 
 
@@ -71,7 +70,7 @@ def _finish(text: str) -> str:
 
 
 class Translator:
-    def __init__(self, model: Seq2Seq, tokenizer: Tokenizer,
+    def __init__(self, network: Network, tokenizer: Tokenizer,
                  frequent: list[int] | None = None, draft_weight: float = DRAFT_WEIGHT,
                  accents: Mapping[str, str] | None = None) -> None:
         """frequent: the target tokens that decoding may write beside the input's own (an
@@ -80,35 +79,34 @@ class Translator:
         of the beam's hypotheses and Apertium's draft, the draft weighing this much; 0 keeps
         the beam's most probable hypothesis. accents: restored in a sentence written without
         any (recogniser output, hurried typing) before the draft and the model read it."""
-        self.model = model
+        self.network = network
         self.tokenizer = tokenizer
-        self.frequent = None if frequent is None else torch.tensor(frequent, dtype=torch.long)
-        self.draft_weight = draft_weight if model.config.draft else 0.0
+        self.frequent = None if frequent is None else np.array(frequent, dtype=np.int64)
+        self.draft_weight = draft_weight if network.draft else 0.0
         self.accents = accents
         # decoding writes each number placeholder at most as often as the source holds it
         ids = [tokenizer.piece_id(piece) for piece in PLACEHOLDERS]
-        self.placeholders = torch.tensor([i for i in ids if i != UNK], dtype=torch.long)
+        self.placeholders = np.array([i for i in ids if i != UNK], dtype=np.int64)
 
     @classmethod
     def load(cls, path: str | Path | None = None, shortlist: int | None = None,
-             draft_weight: float | None = None) -> Translator:
+             draft_weight: float | None = None, threads: int | None = None) -> Translator:
         """The model in path (default: the shipped one); shortlist: how many of the most
         frequent target tokens to allow (None: SHORTLIST_SIZE; 0, or a model without
-        shortlist.json: the whole vocabulary); draft_weight: None is DRAFT_WEIGHT."""
+        shortlist.json: the whole vocabulary); draft_weight: None is DRAFT_WEIGHT; threads:
+        the network's (None: this process's, voice.cores.threads)."""
         shortlist = SHORTLIST_SIZE if shortlist is None else shortlist
         draft_weight = DRAFT_WEIGHT if draft_weight is None else draft_weight
         path = Path(path or find_model("mt-es-en"))
-        state, config = load_model(path)
-        model = Seq2Seq(MtModelConfig(**config["model"]))
-        model.load_state_dict(state)
+        config = model_config(path, ENCODER, DECODER)["model"]
+        network = OnnxNetwork(path, config, threads)
         frequent = None
         if shortlist and (path / SHORTLIST).is_file():
             frequent = json.loads((path / SHORTLIST).read_text())[:shortlist]
         accents = None
         if (path / ACCENTS).is_file():
             accents = json.loads(gzip.decompress((path / ACCENTS).read_bytes()))
-        return cls(model.eval(), Tokenizer.load(path / TOKENIZER), frequent, draft_weight,
-                   accents)
+        return cls(network, Tokenizer.load(path / TOKENIZER), frequent, draft_weight, accents)
 
     def translate(self, texts: list[str], beam: int = 5, batch_size: int = 64) -> list[str]:
         """English for each Spanish text, in order; beam 1 is greedy search. Texts of several
@@ -117,30 +115,29 @@ class Translator:
         english = iter(self._translate([p for ps in pieces for p in ps], beam, batch_size))
         return [" ".join(next(english) for _ in ps).strip() for ps in pieces]
 
-    @torch.no_grad()
     def _translate(self, texts: list[str], beam: int, batch_size: int) -> list[str]:
-        self.model.eval()
-        masked = [mask(self._with_accents(text)) for text in texts]
+        texts = [self._with_accents(text) for text in texts]
+        masked = [mask(text) for text in texts]
+        said = [english_values(text, values)
+                for text, (_, values) in zip(texts, masked, strict=True)]
         order = sorted(range(len(texts)), key=lambda i: len(masked[i][0]))
         out = [""] * len(texts)
         todo = [i for i in order if masked[i][0].strip()]
         chunks = [todo[start:start + batch_size] for start in range(0, len(todo), batch_size)]
-        device = next(self.model.parameters()).device
-        search = {"placeholders": self.placeholders.to(device)}
+        search = {"placeholders": self.placeholders}
         for chunk, drafts in zip(chunks, self._drafts([[masked[i][0] for i in c] for c in chunks]),
                                  strict=True):
             src, lengths = source_batch(self.tokenizer, [masked[i][0] for i in chunk], drafts)
-            src, lengths = src.to(device), lengths.to(device)
             search["shortlist"] = None if self.frequent is None else \
-                self.model.shortlist(self.frequent, src)
+                Shortlist.of(self.frequent, src, self.network.vocab)
             if beam > 1 and self.draft_weight > 0:
-                ranked = n_best(self.model, src, lengths, beam, **search)
-                english = [self._consensus(hypotheses, draft, masked[i][1])
+                ranked = n_best(self.network, src, lengths, beam, **search)
+                english = [self._consensus(hypotheses, draft, said[i])
                            for i, hypotheses, draft in zip(chunk, ranked, drafts, strict=True)]
             else:
-                ids = greedy(self.model, src, lengths, **search) if beam <= 1 else \
-                    beam_search(self.model, src, lengths, beam, **search)
-                english = [_finish(unmask(text, masked[i][1]))
+                ids = greedy(self.network, src, lengths, **search) if beam <= 1 else \
+                    beam_search(self.network, src, lengths, beam, **search)
+                english = [_finish(unmask(text, said[i]))
                            for i, text in zip(chunk, self.tokenizer.decode(ids), strict=True)]
             for i, text in zip(chunk, english, strict=True):
                 out[i] = text
@@ -150,7 +147,7 @@ class Translator:
         """Apertium's English of each chunk of masked sources (None without a post-editing
         model), each asked for ahead: Apertium runs in processes of its own, so it drafts the
         next chunks while the model decodes this one."""
-        if not self.model.config.draft:
+        if not self.network.draft:
             yield from (None for _ in chunks)
             return
         pool = ThreadPoolExecutor(1)

@@ -19,11 +19,12 @@ from voice.data.accents import accent_lexicon
 from voice.files import write_atomically
 from voice.manifest import read_jsonl
 from voice.mt.apertium import apertium
-from voice.mt.model import MtModelConfig, Seq2Seq
+from voice.mt.model import MtModelConfig, Seq2Seq, TorchNetwork
 from voice.mt.placeholders import mask, mask_target, recogniser_style
 from voice.mt.scoring import bleu_chrf
 from voice.mt.tokenizer import BOS, BT, EOS, PAD, Tokenizer
 from voice.mt.translator import ACCENTS, SHORTLIST, TOKENIZER, Translator, source_row
+from voice.training.export import export_model
 from voice.training.mt.teacher import teacher_english
 from voice.training.trainer import TrainConfig, cut_batches
 
@@ -188,7 +189,7 @@ class MtTask:
 
     def evaluate(self, model: nn.Module) -> dict[str, float]:
         """Greedy BLEU per dev source, on clean and recogniser-style input; score = their mean."""
-        translator = Translator(model, self.tokenizer)
+        translator = Translator(TorchNetwork(model), self.tokenizer)
         metrics = {}
         for name, pairs in self.dev.items():
             references = [p["en"] for p in pairs]
@@ -208,3 +209,4 @@ class MtTask:
         write_atomically(out / SHORTLIST, json.dumps(self.frequent))
         write_atomically(out / ACCENTS, gzip.compress(json.dumps(
             accent_lexicon(), ensure_ascii=False).encode(), mtime=0))
+        export_model(out)  # the graphs the runtime runs, from the saved (fp16) weights

@@ -1,0 +1,88 @@
+"""The ONNX graphs the runtime runs, written beside a trained model's weights: the last step of
+`voice train`, and `voice export` for a model folder trained before.
+
+Each export is checked on the spot: the graphs on onnxruntime must give the PyTorch model's
+outputs on a sample batch, or the export fails.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from voice.checkpoint import load_model
+from voice.errors import VoiceError
+from voice.mt.model import DecoderGraph, EncoderGraph, MtModelConfig, Seq2Seq, TorchNetwork
+from voice.mt.network import DECODER, ENCODER, OnnxNetwork
+from voice.mt.tokenizer import EOS, PAD
+
+OPSET = 17
+TOLERANCE = 1e-4
+
+
+def export_mt(model: Seq2Seq, out: Path) -> None:
+    """encoder.onnx and decoder.onnx (voice.mt.network) of a translator into folder out."""
+    was_training = model.training
+    model.eval()
+    try:
+        src = torch.tensor([[5, 6, 7, 8, EOS], [9, 10, EOS, PAD, PAD]])
+        lengths = torch.tensor([5, 3])
+        ids = torch.arange(model.config.vocab)
+        states = ["state0", "state1"] if model.config.cell == "lstm" else ["state0"]
+        batch, time, columns = {0: "batch"}, {0: "batch", 1: "time"}, {1: "columns"}
+        _export(EncoderGraph(model), (src, lengths, ids), out / ENCODER,
+                ["src", "lengths", "ids"], ["memory", "key", "weight", *states],
+                {"src": time, "lengths": batch, "ids": {0: "columns"}, "memory": time,
+                 "key": time, "weight": columns, **{s: {1: "batch"} for s in states}})
+        memory, key, weight, *state = EncoderGraph(model)(src, lengths, ids)
+        tokens = torch.tensor([[5], [9]])
+        _export(DecoderGraph(model), (tokens, memory, key, src, src, weight, *state),
+                out / DECODER, ["tokens", "memory", "key", "src", "columns", "weight", *states],
+                ["scores", *(f"new_{s}" for s in states)],
+                {"tokens": batch, "memory": time, "key": time, "src": time, "columns": time,
+                 "weight": columns, "scores": {0: "batch", 2: "columns"},
+                 **{s: {1: "batch"} for s in states}, **{f"new_{s}": {1: "batch"} for s in states}})
+        _check_mt(model, out, src.numpy(), lengths.numpy())
+    finally:
+        model.train(was_training)
+
+
+def _export(graph: torch.nn.Module, inputs: tuple, path: Path, input_names: list[str],
+            output_names: list[str], dynamic_axes: dict) -> None:
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on shapes; _check_mt is the test
+        torch.onnx.export(graph.eval(), inputs, str(path), input_names=input_names,
+                          output_names=output_names, dynamic_axes=dynamic_axes,
+                          opset_version=OPSET, dynamo=False)
+
+
+def _check_mt(model: Seq2Seq, out: Path, src: np.ndarray, lengths: np.ndarray) -> None:
+    """A few decoder steps of the graphs against the PyTorch model's."""
+    config = {"vocab": model.config.vocab, "draft": model.config.draft}
+    ours, theirs = OnnxNetwork(out, config, threads=1), TorchNetwork(model)
+    encoded, state = ours.encode(src, lengths, None)
+    expected, expected_state = theirs.encode(src, lengths, None)
+    tokens = src[:, 0]
+    for _ in range(3):
+        scores, state = ours.decode(tokens, encoded, state)
+        reference, expected_state = theirs.decode(tokens, expected, expected_state)
+        error = float(np.abs(scores - reference).max())
+        if not error <= TOLERANCE:
+            raise VoiceError(f"{out}: the exported translator differs from the trained one "
+                             f"(scores by {error:.2g})")
+        tokens = reference.argmax(-1)
+
+
+def export_model(path: Path) -> str:
+    """Export the model in folder path (any kind `voice train` makes); returns its kind."""
+    state, config = load_model(path)
+    kind = config.get("kind")
+    if kind != "mt":
+        raise VoiceError(f"{path}: no ONNX export for a {kind or 'unknown'} model yet")
+    model = Seq2Seq(MtModelConfig(**config["model"]))
+    model.load_state_dict(state)
+    export_mt(model, path)
+    return kind
