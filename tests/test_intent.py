@@ -6,6 +6,7 @@ import torch
 from voice.intent.data import Vocab, Vocabs, bio_tags, recogniser_style, spans, tokenize
 from voice.intent.model import IntentModelConfig, IntentNet
 from voice.training.intent.task import scores
+from voice.training.trainer import to_device
 
 
 def _row(text: str, intent: str, *slots: tuple[str, str]) -> dict:
@@ -68,7 +69,7 @@ def test_intent_net_overfits_a_few_commands():
     model = IntentNet(IntentModelConfig(len(vocabs.words), len(vocabs.chars), 3,
                                         len(vocabs.tags), dropout=0.0))
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    batch = vocabs.encode(examples)
+    batch = to_device(vocabs.encode(examples), torch.device("cpu"))  # numpy -> tensors
     for _ in range(60):
         intents, tags = model(batch.words, batch.chars, batch.lengths)
         loss = torch.nn.functional.cross_entropy(intents, batch.intents) + \
@@ -81,3 +82,24 @@ def test_intent_net_overfits_a_few_commands():
     assert intents.argmax(-1).tolist() == batch.intents.tolist()
     mask = batch.tags != -100
     assert torch.equal(tags.argmax(-1)[mask], batch.tags[mask])
+
+
+def test_the_shipped_graph_parses_as_the_trained_weights_do():
+    """The runtime's ONNX graph (voice export) against the PyTorch model of the same folder on
+    real commands: the same intents and tags, logits within 1e-4."""
+    from voice.checkpoint import load_model
+    from voice.intent.model import torch_logits
+    from voice.intent.parser import IntentParser
+    from voice.models import find_model
+
+    shipped = IntentParser.load()
+    state, config = load_model(find_model("intent-es"))
+    model = IntentNet(IntentModelConfig(**config["model"]))
+    model.load_state_dict(state)
+    trained = IntentParser(torch_logits(model), shipped.vocabs, shipped.temperature)
+    for command in ["enciende la luz de la cocina", "pon un temporizador de cinco minutos",
+                    "qué tiempo hace en Madrid", "añade leche a la lista de la compra"]:
+        words = [w for w, _, _ in tokenize(command)]
+        assert shipped.parse(command) == trained.parse(command)
+        for ours, theirs in zip(shipped.logits(words), trained.logits(words), strict=True):
+            assert abs(ours - theirs).max() < 1e-4

@@ -60,7 +60,7 @@ STDIN = {"assistant": "apaga la luz de la cocina\n",
 
 
 # Commands that already run on inference engines alone (issue 39): they never load torch.
-WITHOUT_TORCH = {"translate-text"}
+WITHOUT_TORCH = {"translate-text", "intent", "assistant"}
 
 
 def _imported(args: list[str], tmp_path, stdin: str = "", before: str = "",

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from voice.text import normalize_es
 
@@ -89,11 +89,13 @@ class Vocab:
 
 @dataclass
 class IntentBatch:
-    words: torch.Tensor  # (B, T)
-    chars: torch.Tensor  # (B, T, C)
-    lengths: torch.Tensor  # (B,)
-    intents: torch.Tensor  # (B,)
-    tags: torch.Tensor  # (B, T), -100 on padding
+    """Numpy arrays (the runtime's onnxruntime reads them; training makes tensors of them)."""
+
+    words: np.ndarray  # (B, T)
+    chars: np.ndarray  # (B, T, C)
+    lengths: np.ndarray  # (B,)
+    intents: np.ndarray  # (B,)
+    tags: np.ndarray  # (B, T), -100 on padding
 
 
 @dataclass
@@ -106,9 +108,9 @@ class Vocabs:
     def encode(self, examples: list[tuple[list[str], list[str], str]]) -> IntentBatch:
         steps = max(1, max(len(w) for w, _, _ in examples))
         width = max(1, max((len(x) for w, _, _ in examples for x in w), default=1))
-        words = torch.zeros(len(examples), steps, dtype=torch.long)
-        chars = torch.zeros(len(examples), steps, min(width, 24), dtype=torch.long)
-        tags = torch.full((len(examples), steps), -100, dtype=torch.long)
+        words = np.zeros((len(examples), steps), dtype=np.int64)
+        chars = np.zeros((len(examples), steps, min(width, 24)), dtype=np.int64)
+        tags = np.full((len(examples), steps), -100, dtype=np.int64)
         for b, (ws, ts, _) in enumerate(examples):
             for t, word in enumerate(ws):
                 words[b, t] = self.words(word)
@@ -116,6 +118,6 @@ class Vocabs:
                     chars[b, t, c] = self.chars(char)
                 if ts:
                     tags[b, t] = self.tags(ts[t])
-        lengths = torch.tensor([max(1, len(w)) for w, _, _ in examples])
-        intents = torch.tensor([self.intents(i) if i else 0 for _, _, i in examples])
+        lengths = np.array([max(1, len(w)) for w, _, _ in examples], dtype=np.int64)
+        intents = np.array([self.intents(i) if i else 0 for _, _, i in examples], dtype=np.int64)
         return IntentBatch(words, chars, lengths, intents, tags)

@@ -44,17 +44,33 @@ class IntentNet(nn.Module):
         self.tag_head = nn.Linear(2 * config.hidden, config.tags)
 
     def forward(self, words: torch.Tensor, chars: torch.Tensor,
-                lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """words (B, T), chars (B, T, C), lengths (B,) -> intent logits (B, I), tags (B, T, K)."""
+                lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """words (B, T), chars (B, T, C), lengths (B,) -> intent logits (B, I), tags (B, T, K).
+        Without lengths every row is T words long (one command at run time: the export)."""
         batch, steps, width = chars.shape
-        c = self.chars(chars.view(batch * steps, width)).transpose(1, 2)
-        c = self.char_conv(c).relu().max(-1).values.view(batch, steps, -1)
+        c = self.chars(chars.reshape(batch * steps, width)).transpose(1, 2)
+        c = self.char_conv(c).relu().max(-1).values.reshape(batch, steps, -1)
         x = self.dropout(torch.cat([self.words(words), c], -1))
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        h, _ = self.rnn(packed)
-        h, _ = pad_packed_sequence(h, batch_first=True, total_length=steps)
+        if lengths is None:
+            h, _ = self.rnn(x)
+        else:
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True,
+                                          enforce_sorted=False)
+            h, _ = self.rnn(packed)
+            h, _ = pad_packed_sequence(h, batch_first=True, total_length=steps)
         h = self.dropout(h)
-        mask = torch.arange(steps, device=lengths.device)[None] < lengths[:, None]
-        scores = self.attention(h).squeeze(-1).masked_fill(~mask, float("-inf"))
+        scores = self.attention(h).squeeze(-1)
+        if lengths is not None:
+            mask = torch.arange(steps, device=lengths.device)[None] < lengths[:, None]
+            scores = scores.masked_fill(~mask, float("-inf"))
         pooled = (scores.softmax(-1).unsqueeze(-1) * h).sum(1)
         return self.intent_head(pooled), self.tag_head(h)
+
+
+def torch_logits(model: IntentNet):
+    """The PyTorch model as voice.intent.parser.IntentParser's network (the export's check)."""
+    @torch.no_grad()
+    def logits(words, chars):
+        return [t.numpy() for t in model.eval()(torch.from_numpy(words), torch.from_numpy(chars))]
+
+    return logits

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
+import numpy as np
 
-from voice.checkpoint import load_model
 from voice.intent.data import Vocab, Vocabs, spans, tokenize
-from voice.intent.model import IntentModelConfig, IntentNet
-from voice.models import find_model
+from voice.models import find_model, model_config
 
 
 @dataclass
@@ -25,32 +24,45 @@ class Parse:
                 "confidence": self.confidence}
 
 
+GRAPH = "model.onnx"  # words (1, T), chars (1, T, C) -> intents (1, I), tags (1, T, K)
+
+
 class IntentParser:
-    def __init__(self, model: IntentNet, vocabs: Vocabs, temperature: float = 1.0) -> None:
-        self.model = model.eval()
+    def __init__(self, logits: Callable[[np.ndarray, np.ndarray], list[np.ndarray]],
+                 vocabs: Vocabs, temperature: float = 1.0) -> None:
+        """logits: the network, (words, chars) of one command -> [intents, tags] (the ONNX
+        graph at run time; training passes its PyTorch model's)."""
+        self.network = logits
         self.vocabs = vocabs
         self.temperature = temperature  # fitted on dev (voice/training/intent/calibrate.py)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentParser:
-        state, config = load_model(path or find_model("intent-es"))
-        model = IntentNet(IntentModelConfig(**config["model"]))
-        model.load_state_dict(state)
+        import onnxruntime
+
+        path = Path(path or find_model("intent-es"))
+        config = model_config(path, GRAPH)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # a dozen words: threads cost more than they give
+        session = onnxruntime.InferenceSession(path / GRAPH, options,
+                                               providers=["CPUExecutionProvider"])
         vocabs = Vocabs(Vocab(config["words"]), Vocab(config["chars"]),
                         Vocab(config["tags"], specials=()), Vocab(config["intents"], specials=()))
-        return cls(model, vocabs, config.get("temperature", 1.0))
+        return cls(lambda words, chars: session.run(None, {"words": words, "chars": chars}),
+                   vocabs, config.get("temperature", 1.0))
 
-    @torch.no_grad()
-    def logits(self, words: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    def logits(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Raw intent logits (intents,) and tag logits (words, tags)."""
         batch = self.vocabs.encode([(words, [], "")])
-        intents, tags = self.model(batch.words, batch.chars, batch.lengths)
+        intents, tags = self.network(batch.words, batch.chars)
         return intents[0], tags[0]
 
     def label(self, words: list[str]) -> tuple[str, float, list[str]]:
         """(intent, calibrated confidence, one BIO tag per word) for tokenised words."""
         intents, tags = self.logits(words)
-        probs = (intents / self.temperature).softmax(-1)
+        scaled = intents / self.temperature
+        probs = np.exp(scaled - scaled.max())
+        probs /= probs.sum()
         best = int(probs.argmax())
         labels = [self.vocabs.tags.items[int(k)] for k in tags.argmax(-1)]
         return self.vocabs.intents.items[best], round(float(probs[best]), 4), labels

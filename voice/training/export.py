@@ -15,6 +15,9 @@ import torch
 
 from voice.checkpoint import load_model
 from voice.errors import VoiceError
+from voice.intent.data import Vocab, Vocabs
+from voice.intent.model import IntentModelConfig, IntentNet, torch_logits
+from voice.intent.parser import GRAPH, IntentParser
 from voice.mt.model import DecoderGraph, EncoderGraph, MtModelConfig, Seq2Seq, TorchNetwork
 from voice.mt.network import DECODER, ENCODER, OnnxNetwork
 from voice.mt.tokenizer import EOS, PAD
@@ -69,20 +72,56 @@ def _check_mt(model: Seq2Seq, out: Path, src: np.ndarray, lengths: np.ndarray) -
     for _ in range(3):
         scores, state = ours.decode(tokens, encoded, state)
         reference, expected_state = theirs.decode(tokens, expected, expected_state)
-        error = float(np.abs(scores - reference).max())
-        if not error <= TOLERANCE:
-            raise VoiceError(f"{out}: the exported translator differs from the trained one "
-                             f"(scores by {error:.2g})")
+        _require(float(np.abs(scores - reference).max()), out, "translator")
         tokens = reference.argmax(-1)
 
 
+def export_intent(model: IntentNet, out: Path, vocabs: Vocabs) -> None:
+    """model.onnx (voice.intent.parser.GRAPH) of an intent parser into folder out."""
+    was_training = model.training
+    try:
+        commands = [["enciende", "la", "luz", "de", "la", "cocina"], ["qué", "hora", "es"]]
+        batch = vocabs.encode([(words, [], "") for words in commands[:1]])
+        words, chars = torch.from_numpy(batch.words), torch.from_numpy(batch.chars)
+        axes = {"batch": 0, "words": 1}
+        _export(model, (words, chars), out / GRAPH, ["words", "chars"], ["intents", "tags"],
+                {"words": _axes(axes), "chars": _axes({**axes, "letters": 2}),
+                 "intents": {0: "batch"}, "tags": _axes({**axes, "tags": 2})})
+        ours = IntentParser.load(out)
+        theirs = IntentParser(torch_logits(model), vocabs)
+        for command in commands:
+            error = max(float(np.abs(a - b).max()) for a, b in
+                        zip(ours.logits(command), theirs.logits(command), strict=True))
+            _require(error, out, "intent parser")
+    finally:
+        model.train(was_training)
+
+
+def _axes(names: dict[str, int]) -> dict[int, str]:
+    return {axis: name for name, axis in names.items()}
+
+
+def _require(error: float, out: Path, what: str) -> None:
+    if not error <= TOLERANCE:
+        raise VoiceError(f"{out}: the exported {what} differs from the trained one "
+                         f"(outputs by {error:.2g})")
+
+
 def export_model(path: Path) -> str:
-    """Export the model in folder path (any kind `voice train` makes); returns its kind."""
+    """Export the model in folder path (any kind `voice train` makes) from its saved weights;
+    returns its kind."""
     state, config = load_model(path)
     kind = config.get("kind")
-    if kind != "mt":
+    if kind == "mt":
+        model = Seq2Seq(MtModelConfig(**config["model"]))
+        model.load_state_dict(state)
+        export_mt(model, path)
+    elif kind == "intent":
+        model = IntentNet(IntentModelConfig(**config["model"]))
+        model.load_state_dict(state)
+        export_intent(model, path, Vocabs(
+            Vocab(config["words"]), Vocab(config["chars"]), Vocab(config["tags"], specials=()),
+            Vocab(config["intents"], specials=())))
+    else:
         raise VoiceError(f"{path}: no ONNX export for a {kind or 'unknown'} model yet")
-    model = Seq2Seq(MtModelConfig(**config["model"]))
-    model.load_state_dict(state)
-    export_mt(model, path)
     return kind

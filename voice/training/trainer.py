@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from rich.console import Console
@@ -296,11 +297,13 @@ def _agree(out_of_time: bool, stop: bool, world: int,
 
 
 def to_device(batch: Any, device: torch.device) -> Any:
-    """A batch dataclass with its tensors on device."""
-    if device.type == "cpu":
-        return batch
-    return type(batch)(**{k: v.to(device) if torch.is_tensor(v) else v
-                          for k, v in vars(batch).items()})
+    """A batch dataclass with its tensors (and numpy arrays, as tensors) on device."""
+    def move(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            value = torch.from_numpy(value)
+        return value.to(device) if torch.is_tensor(value) else value
+
+    return type(batch)(**{k: move(v) for k, v in vars(batch).items()})
 
 
 def _log(rank: int, message: str) -> None:

@@ -7,10 +7,12 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from voice.checkpoint import CONFIG, write_config
+from voice.checkpoint import write_config
+from voice.models import CONFIG
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
@@ -45,7 +47,7 @@ def calibrate(parser, examples: list[tuple[list[str], list[str], str]],
               model_dir: str | Path) -> float:
     """Fit the parser's confidence temperature on labelled (words, tags, intent) examples and
     save it beside the model; returns it."""
-    logits = torch.stack([parser.logits(words)[0] for words, _, _ in examples])
+    logits = torch.from_numpy(np.stack([parser.logits(words)[0] for words, _, _ in examples]))
     labels = torch.tensor([parser.vocabs.intents(intent) for _, _, intent in examples])
     parser.temperature = fit_temperature(logits, labels)
     save_temperature(model_dir, parser.temperature)

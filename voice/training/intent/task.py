@@ -14,6 +14,7 @@ from voice.checkpoint import save_model
 from voice.intent.data import IntentBatch, Vocab, Vocabs, bio_tags, recogniser_style, spans
 from voice.intent.model import IntentModelConfig, IntentNet
 from voice.manifest import read_jsonl
+from voice.training.export import export_model
 from voice.training.trainer import TrainConfig, to_device
 
 Example = tuple[list[str], list[str], str]
@@ -122,3 +123,4 @@ class IntentTask:
             "words": self.vocabs.words.items, "chars": self.vocabs.chars.items,
             "tags": self.vocabs.tags.items, "intents": self.vocabs.intents.items,
             "dev": metrics, "recipe": dataclasses.asdict(self.recipe)})
+        export_model(out)  # the graph the runtime runs, from the saved (fp16) weights
