@@ -1,5 +1,6 @@
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -256,3 +257,50 @@ def test_export_records_its_recipe_and_leaves_beam_settings_to_the_lm(tmp_path, 
     assert "decode" not in config and not {"lm", "decode"} & set(config["recipe"])
     assert config["recipe"]["data"]["train"] == [str(manifest)]
     assert config["dev"] == metrics and config["model"] == config["recipe"]["model"]
+
+
+def test_forced_alignment_gives_torchaudios_token_frames():
+    """Word times come from our own Viterbi: the same token frames as torchaudio's
+    forced_align on a trained model's output for real recordings."""
+    import torchaudio.functional as AF
+
+    from voice.asr.decode import forced_align
+    from voice.asr.recognizer import Recognizer
+    from voice.audio import load_audio
+
+    recognizer = Recognizer.load(None, "greedy", profile=None)
+    for path in sorted(Path("assets/samples").glob("*.wav")):
+        log_probs = recognizer.log_probs(load_audio(path))
+        ids = recognizer.vocab.encode(recognizer.decode(log_probs))
+        frames, scores = AF.forced_align(torch.as_tensor(log_probs)[None], torch.tensor([ids]),
+                                         blank=CharVocab.BLANK)
+        expected = AF.merge_tokens(frames[0], scores[0].exp(), blank=CharVocab.BLANK)
+        assert [(s.token, s.start, s.end) for s in forced_align(np.asarray(log_probs), ids)] \
+            == [(s.token, s.start, s.end) for s in expected]
+    assert forced_align(np.zeros((2, 5)), [3, 3]) == []  # a repeat needs a blank between
+
+
+def test_beam_search_writes_what_torchaudios_decoder_writes(tmp_path):
+    """The lexicon beam search runs on flashlight-text directly, built as torchaudio's
+    ctc_decoder builds it: the same words on real recordings."""
+    from torchaudio.models.decoder import ctc_decoder
+
+    from voice.asr.beam import UNK
+    from voice.asr.recognizer import Recognizer
+    from voice.audio import load_audio
+
+    recognizer = Recognizer.load(None, "beam", profile=None, kind=RecognizerKind.small)
+    beam = recognizer.beam
+    words = beam.words[:-1]
+    (tmp_path / "lexicon.txt").write_text("".join(f"{w}\t{' '.join(w)} |\n" for w in words))
+    (tmp_path / "words.txt").write_text("".join(f"{w}\n" for w in beam.words))
+    reference = ctc_decoder(
+        lexicon=str(tmp_path / "lexicon.txt"), lm=beam.adapter, lm_dict=str(tmp_path / "words.txt"),
+        tokens=["<blank>", "|", *recognizer.vocab.symbols[2:]], beam_size=beam.config.beam_size,
+        lm_weight=beam.config.lm_weight, word_score=beam.config.word_score,
+        blank_token="<blank>", sil_token="|", unk_word=UNK)
+    beam.adapter.memo.clear()
+    for path in sorted(Path("assets/samples").glob("*.wav")):
+        log_probs = torch.as_tensor(recognizer.log_probs(load_audio(path)))
+        expected = " ".join(reference(log_probs[None].float().contiguous())[0][0].words)
+        assert beam.decode(log_probs.numpy()) == expected != ""

@@ -1,14 +1,22 @@
-"""CTC beam search over a lexicon with our word trigram LM (torchaudio's flashlight decoder),
-with optional biasing toward names from the home file."""
+"""CTC beam search over a lexicon with our word trigram LM (flashlight-text's lexicon decoder,
+built as torchaudio's ctc_decoder builds it), with optional biasing toward names from the home
+file."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-import torch
-from torchaudio.models.decoder import CTCDecoderLM, CTCDecoderLMState, ctc_decoder
+import numpy as np
+from flashlight.lib.text.decoder import (
+    LM,
+    CriterionType,
+    LexiconDecoder,
+    LexiconDecoderOptions,
+    LMState,
+    SmearingMode,
+    Trie,
+)
+from flashlight.lib.text.dictionary import Dictionary
 
 from voice.asr.lm import BOS, EOS, WordLM
 from voice.text import CharVocab, normalize_es
@@ -27,21 +35,21 @@ class BeamConfig:
     bias: float = 3.0  # bonus (natural log) for each word of a biased name
 
 
-class _Adapter(CTCDecoderLM):
+class _Adapter(LM):
     """Feeds WordLM scores to the decoder; a state remembers its two previous words."""
 
     def __init__(self, lm: WordLM, words: list[str], biased: set[str], bonus: float) -> None:
         super().__init__()
         self.lm, self.words, self.biased, self.bonus = lm, words, biased, bonus
-        self.memo: dict[CTCDecoderLMState, tuple[tuple[str, str], float]] = {}
+        self.memo: dict[LMState, tuple[tuple[str, str], float]] = {}
 
-    def start(self, start_with_nothing: bool) -> CTCDecoderLMState:
+    def start(self, start_with_nothing: bool) -> LMState:
         self.memo.clear()
-        state = CTCDecoderLMState()
+        state = LMState()
         self.memo[state] = ((BOS, BOS), 0.0)
         return state
 
-    def score(self, state: CTCDecoderLMState, index: int) -> tuple[CTCDecoderLMState, float]:
+    def score(self, state: LMState, index: int) -> tuple[LMState, float]:
         child = state.child(index)
         if child not in self.memo:
             context = self.memo[state][0]
@@ -50,7 +58,7 @@ class _Adapter(CTCDecoderLM):
             self.memo[child] = ((context[1], word), score)
         return child, self.memo[child][1]
 
-    def finish(self, state: CTCDecoderLMState) -> tuple[CTCDecoderLMState, float]:
+    def finish(self, state: LMState) -> tuple[LMState, float]:
         return state, self.lm.logprob(EOS, self.memo[state][0])
 
 
@@ -62,23 +70,27 @@ class BeamDecoder:
         spellable = set(vocab.symbols[2:])
         words = [w for w in sorted(set(lm.words()) | biased) if set(w) <= spellable]
         self.words = [*words, UNK]
-        self._folder = tempfile.TemporaryDirectory(prefix="voice-lexicon-")
-        folder = Path(self._folder.name)
-        (folder / "lexicon.txt").write_text(
-            "".join(f"{w}\t{' '.join(w)} |\n" for w in words), encoding="utf-8")
-        (folder / "words.txt").write_text("".join(f"{w}\n" for w in self.words),
-                                          encoding="utf-8")
-        tokens = ["<blank>", "|", *vocab.symbols[2:]]  # the space token is the word boundary
+        tokens = Dictionary(["<blank>", "|", *vocab.symbols[2:]])  # space: the word boundary
         self.adapter = _Adapter(lm, self.words, biased, self.config.bias)
-        self.decoder = ctc_decoder(
-            lexicon=str(folder / "lexicon.txt"), tokens=tokens, lm=self.adapter,
-            lm_dict=str(folder / "words.txt"), beam_size=self.config.beam_size,
-            lm_weight=self.config.lm_weight, word_score=self.config.word_score,
-            blank_token="<blank>", sil_token="|", unk_word=UNK)
+        silence, blank = tokens.get_index("|"), tokens.get_index("<blank>")
+        trie = Trie(tokens.index_size(), silence)
+        start = self.adapter.start(False)
+        for index, word in enumerate(words):  # each word's spelling, scored from the start
+            _, score = self.adapter.score(start, index)
+            trie.insert([tokens.get_index(c) for c in [*word, "|"]], index, score)
+        trie.smear(SmearingMode.MAX)
+        options = LexiconDecoderOptions(
+            beam_size=self.config.beam_size, beam_size_token=tokens.index_size(),
+            beam_threshold=50.0, lm_weight=self.config.lm_weight,
+            word_score=self.config.word_score, unk_score=float("-inf"), sil_score=0.0,
+            log_add=False, criterion_type=CriterionType.CTC)
+        self.decoder = LexiconDecoder(options, trie, self.adapter, silence, blank,
+                                      len(self.words) - 1, [], False)
         # building the trie scored every word from the start state: those states are dead
         self.adapter.memo.clear()
 
-    def decode(self, log_probs: torch.Tensor) -> str:
+    def decode(self, log_probs: np.ndarray) -> str:
         """(T, V) log-probabilities of one utterance -> best word sequence."""
-        hypotheses = self.decoder(log_probs[None].float().contiguous())
-        return " ".join(hypotheses[0][0].words) if hypotheses[0] else ""
+        emissions = np.ascontiguousarray(log_probs, dtype=np.float32)
+        results = self.decoder.decode(emissions.ctypes.data, *emissions.shape)
+        return " ".join(self.words[w] for w in results[0].words if w >= 0) if results else ""

@@ -1,8 +1,11 @@
-"""Greedy (best-path) CTC decoding: partial results and the fast default; see beam.py."""
+"""CTC decoding in numpy: greedy (best-path) text, the fast default and the streaming partials
+(beam search with the word LM: beam.py), and the forced alignment that gives word times."""
 
 from __future__ import annotations
 
-import torch
+from dataclasses import dataclass
+
+import numpy as np
 
 from voice.text import CharVocab
 
@@ -17,8 +20,55 @@ def collapse(ids: list[int], blank: int = CharVocab.BLANK) -> list[int]:
     return out
 
 
-def greedy(log_probs: torch.Tensor, lengths: torch.Tensor, vocab: CharVocab) -> list[str]:
-    """(B, T, V) log-probabilities -> one text per utterance."""
+def greedy(log_probs: np.ndarray, lengths: np.ndarray, vocab: CharVocab) -> list[str]:
+    """(B, T, V) log-probabilities (numpy, or tensors alike) -> one text per utterance."""
     best = log_probs.argmax(-1)
     return [" ".join(vocab.decode(collapse(best[b, : int(lengths[b])].tolist())).split())
             for b in range(best.shape[0])]
+
+
+@dataclass
+class Span:
+    token: int
+    start: int  # first frame
+    end: int  # one past the last frame
+
+
+def forced_align(log_probs: np.ndarray, ids: list[int],
+                 blank: int = CharVocab.BLANK) -> list[Span]:
+    """The frames of each token of ids on the most probable CTC path (T, V) -> spans, in order.
+    Viterbi over the blank-interleaved ids; ties go as in torchaudio's forced_align (stay, then
+    the previous state, then the skip), so word times are the same."""
+    steps, states = len(log_probs), 2 * len(ids) + 1
+    extended = np.full(states, blank)
+    extended[1::2] = ids
+    skip = np.zeros(states, dtype=bool)  # a token state may be entered from two states back
+    skip[3::2] = extended[3::2] != extended[1:-2:2]
+    alpha = np.full(states, -np.inf)
+    alpha[:2] = log_probs[0, extended[:2]]
+    back = np.zeros((steps, states), dtype=np.int8)  # 0: stayed, 1: from s-1, 2: from s-2
+    for t in range(1, steps):
+        best, move = alpha.copy(), np.zeros(states, dtype=np.int8)
+        previous = np.concatenate([[-np.inf], alpha[:-1]])
+        better = previous > best
+        best[better], move[better] = previous[better], 1
+        twice = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
+        better = twice > best
+        best[better], move[better] = twice[better], 2
+        alpha, back[t] = best + log_probs[t, extended], move
+    if not np.isfinite(alpha[-2:]).any():
+        return []  # too few frames for these tokens (each repeat needs a blank between)
+    state = states - 1 if alpha[-1] > alpha[-2] else states - 2
+    path = np.empty(steps, dtype=np.int64)
+    for t in range(steps - 1, -1, -1):
+        path[t] = extended[state]
+        state -= int(back[t, state])
+    spans: list[Span] = []
+    for t, token in enumerate(path.tolist()):
+        if token == blank:
+            continue
+        if spans and spans[-1].token == token and spans[-1].end == t:
+            spans[-1].end = t + 1
+        else:
+            spans.append(Span(token, t, t + 1))
+    return spans

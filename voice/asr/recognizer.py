@@ -10,11 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchaudio.functional as AF
 
 from voice.asr import profiles
 from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
-from voice.asr.decode import greedy
+from voice.asr.decode import forced_align, greedy
 from voice.asr.encoder import BLOCKS
 from voice.asr.frontend import LogMel, output_seconds
 from voice.asr.lm import LM_FILE, WordLM
@@ -164,8 +163,7 @@ class Recognizer:
         ids = self.vocab.encode(text)
         if not ids or len(ids) > len(log_probs):
             return []
-        path, scores = AF.forced_align(log_probs[None], torch.tensor([ids]), blank=CharVocab.BLANK)
-        spans = AF.merge_tokens(path[0], scores[0].exp(), blank=CharVocab.BLANK)
+        spans = forced_align(np.asarray(log_probs), ids)
         space = self.vocab.index[" "]
         words, current = [], []
         for span in [*spans, None]:
