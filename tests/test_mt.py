@@ -429,3 +429,26 @@ def test_the_shipped_graphs_translate_as_the_trained_weights_do():
             ours.decode(tokens, encoded, state), theirs.decode(tokens, expected, expected_state))
         assert np.abs(scores - reference).max() < 1e-4
         tokens = Shortlist.of(np.arange(50), src, ours.vocab).ids[reference.argmax(-1)]
+
+
+@needs("espeak-ng", "espeak-ng")
+def test_eval_e2e_reads_the_english_reference_of_each_recording(tmp_path):
+    """`voice data build everyday` rows carry their own English: speech in, English out is
+    scored on them without any Asterisk prompt."""
+    from tests.test_cli import run
+    from voice.audio import save_wav
+    from voice.data.espeak import EspeakVoice, synthesize
+
+    pairs = [("la luz de la cocina está apagada", "The kitchen light is off."),
+             ("buenos días", "Good morning.")]
+    rows = []
+    for i, (es, en) in enumerate(pairs):
+        save_wav(tmp_path / f"{i}.wav", synthesize(es, EspeakVoice("es", "m3", 150, 50)))
+        rows.append({"audio": f"{i}.wav", "text": es, "en": en})
+    (tmp_path / "set.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = run("eval", "e2e", "--manifest", str(tmp_path / "set.jsonl"), "--json")
+    assert result.returncode == 0, result.stderr
+    scored = {r["system"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert {r["recordings"] for r in scored.values()} == {2}
+    assert set(scored) == {"recogniser + voice", "recogniser + apertium", "true text + voice"}
+    assert scored["recogniser + voice"]["chrf"] > 40  # a model that ignored them scores ~0

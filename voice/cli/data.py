@@ -18,6 +18,7 @@ class Corpus(StrEnum):
     mt = "mt"
     intent = "intent"
     assistant = "assistant"  # spoken commands for `voice eval assistant`
+    everyday = "everyday"  # the translator's everyday dev sentences, spoken (`voice eval e2e`)
     wake = "wake"  # the wake phrase, sound-alikes, other speech (after asr)
     lm = "lm"  # Spanish text for the recogniser's word LM
     all = "all"
@@ -39,14 +40,15 @@ def data_build(
         help="Hours of SVOX Pico training speech (about 100x real time).")] = 2.0,
     jobs: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
 ) -> None:
-    """Write JSONL manifests under OUT: asr/, mt/, intent/, assistant/, wake/, lm/
+    """Write JSONL manifests under OUT: asr/, mt/, intent/, assistant/, everyday/, wake/, lm/
     (resumable: finished audio is kept)."""
-    from voice.data import asr, assistant, fortunes, intent, mt, wake
+    from voice.data import asr, assistant, fortunes, intent, mt, spoken_everyday, wake
 
     builders = {
         "intent": lambda: intent.build(out, seed=seed),
         "assistant": lambda: assistant.build(out, seed=seed, jobs=jobs or None),
         "mt": lambda: mt.build(out, seed=seed),
+        "everyday": lambda: spoken_everyday.build(out, seed=seed, jobs=jobs or None),
         "asr": lambda: asr.build(out, seed=seed, hours=hours, jobs=jobs or None,
                                  kokoro_hours=kokoro_hours, ahotts_hours=ahotts_hours,
                                  pico_hours=pico_hours),

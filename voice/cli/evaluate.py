@@ -137,7 +137,8 @@ class E2eBaseline(StrEnum):
 
 @eval_app.command("e2e")
 def eval_e2e(
-    manifest: Annotated[Path, typer.Option(help="Recordings with Asterisk prompt ids.")] = Path(
+    manifest: Annotated[Path, typer.Option(
+        help="Recordings with an English reference (`en`) or an Asterisk prompt id.")] = Path(
         "data/asr/asterisk-dev.jsonl"),
     baseline: Annotated[list[E2eBaseline] | None, typer.Option(
         help="Repeatable. apertium: our recogniser's output through Apertium; whisper: "

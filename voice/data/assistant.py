@@ -58,8 +58,8 @@ def build(out: Path, seed: int = 0, count: int = COMMANDS, jobs: int | None = No
 
 
 def speak(folder: Path, name: str, rows: list[dict], voice: Callable[[random.Random], Voice],
-          seed: int, jobs: int | None) -> int:
-    """Say each command in a voice of its own into folder/name/; write folder/name.jsonl."""
+          seed: int, jobs: int | None, source: str = "homeassistant") -> int:
+    """Say each row's text in a voice of its own into folder/name/; write folder/name.jsonl."""
     rng = random.Random(seed)
     (folder / name).mkdir(parents=True, exist_ok=True)
     work = []
@@ -67,8 +67,8 @@ def speak(folder: Path, name: str, rows: list[dict], voice: Callable[[random.Ran
         said = voice(rng)
         tag = zlib.crc32(f"{row['text']}|{said}".encode()) & 0xFFFFFFFF
         work.append((str(folder / name / f"{index:04d}-{tag:08x}.wav"), row["text"], said))
-    durations = parallel_map(write_utterance, work, f"assistant-{name}", jobs)
+    durations = parallel_map(write_utterance, work, f"{folder.name}-{name}", jobs)
     manifest = [{**row, "audio": str(Path(path).relative_to(folder)),
-                 "duration": round(duration, 3), "speaker": said.name, "source": "homeassistant"}
+                 "duration": round(duration, 3), "speaker": said.name, "source": source}
                 for row, (path, _, said), (_, duration) in zip(rows, work, durations, strict=True)]
     return write_jsonl(folder / f"{name}.jsonl", manifest)

@@ -19,10 +19,12 @@ from voice.mt.translator import Translator
 
 
 def recordings(manifest: Path) -> tuple[list[dict], list[str]]:
-    """The manifest's recordings that have an English Asterisk prompt, and those prompts."""
-    english = asterisk.transcripts("en")
-    rows = [r for r in read_jsonl(manifest) if r.get("id") in english]
-    return rows, [english[r["id"]] for r in rows]
+    """The manifest's recordings that have an English reference, and those references: the
+    row's own `en` (`voice data build everyday`), else the English Asterisk prompt of its id."""
+    rows = list(read_jsonl(manifest))
+    english = {} if all("en" in r for r in rows) else asterisk.transcripts("en")
+    rows = [r for r in rows if "en" in r or r.get("id") in english]
+    return rows, [r["en"] if "en" in r else english[r["id"]] for r in rows]
 
 
 def evaluate_e2e(recognizer: Recognizer, translator: Translator, manifest: Path,

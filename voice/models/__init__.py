@@ -13,9 +13,9 @@ from voice.errors import VoiceError
 
 SHIPPED = Path(str(files(__name__)))
 CONFIG = "config.json"
-RECIPES = {"asr-es": ("asr", "asr-es-real-ft"), "asr-es-encoder": ("asr", "asr-es-encoder"),
-           "mt-es-en": ("mt", "mt-es-en-compact"), "intent-es": ("intent", "intent-es"),
-           "wake-es": ("wake", "wake-es")}
+RECIPES = {"asr-es": ("asr", ["asr-es-real-ft"]), "asr-es-encoder": ("asr", ["asr-es-encoder"]),
+           "mt-es-en": ("mt", ["mt-es-en-compact", "mt-es-en-everyday"]),
+           "intent-es": ("intent", ["intent-es"]), "wake-es": ("wake", ["wake-es"])}
 
 
 def models_dir() -> Path:
@@ -29,11 +29,9 @@ def find_model(name: str) -> Path:
     """Directory of a trained model, or a one-line error saying how to train it."""
     path = models_dir() / name
     if not (path / "model.safetensors").exists():
-        data, recipe = RECIPES.get(name, ("asr", name))
-        raise VoiceError(
-            f"no model yet at {path}: run `voice data build {data}` then "
-            f"`voice train {data} --recipe recipes/{recipe}.toml`"
-        )
+        data, recipes = RECIPES.get(name, ("asr", [name]))
+        steps = ", then ".join(f"`voice train {data} --recipe recipes/{r}.toml`" for r in recipes)
+        raise VoiceError(f"no model yet at {path}: run `voice data build {data}`, then {steps}")
     return path
 
 
