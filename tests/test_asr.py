@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from voice.asr.decode import collapse, greedy
-from voice.asr.frontend import LogMel
+from voice.asr.mel import LogMel
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer
 from voice.audio import SAMPLE_RATE
@@ -83,7 +83,7 @@ def test_model_overfits_one_batch():
     texts = ["enciende la luz", "apaga la radio"]
     voice = espeak.EspeakVoice("es", "m3", 150, 50)
     logmel = LogMel()
-    feats = [logmel(torch.from_numpy(espeak.synthesize(t, voice))[None])[0] for t in texts]
+    feats = [torch.from_numpy(logmel(espeak.synthesize(t, voice))) for t in texts]
     batch = collate(feats, [VOCAB.encode(t) for t in texts])
     model = CtcRecognizer(AsrModelConfig(hidden=96, layers=2, dropout=0.0))
     model.mean.copy_(torch.cat(feats).mean(0))

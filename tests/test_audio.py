@@ -5,7 +5,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from voice.asr.frontend import LogMel
+from voice.asr.mel import LogMel
 from voice.audio import SAMPLE_RATE, load_audio, save_wav
 from voice.errors import VoiceInputError
 
@@ -97,8 +97,27 @@ def test_save_wav_round_trip_is_atomic(tmp_path, tone):
 
 
 def test_logmel_shape_and_tone_energy(tone):
-    features = LogMel()(torch.from_numpy(tone)[None])
-    assert features.shape == (1, LogMel.num_frames(len(tone)), 80)
-    band = features[0].mean(0)
+    features = LogMel()(tone)
+    assert features.shape == (LogMel.num_frames(len(tone)), 80)
+    band = features.mean(0)
     # 440 Hz sits in the low mel bins: they carry more energy than the top ones
     assert band[:20].max() > band[-20:].max() + 5
+
+
+@pytest.mark.parametrize("center", [True, False])
+def test_logmel_is_torchaudios_mel_spectrogram(center):
+    """The numpy log-mel against torchaudio's MelSpectrogram with the same settings, on a real
+    recording and on clips at the window's edge."""
+    import torchaudio
+
+    from voice.asr.mel import HOP_LENGTH, WIN_LENGTH
+
+    mel = torchaudio.transforms.MelSpectrogram(
+        sample_rate=SAMPLE_RATE, n_fft=WIN_LENGTH, win_length=WIN_LENGTH, hop_length=HOP_LENGTH,
+        n_mels=80, power=2.0, center=center)
+    clips = [load_audio("assets/samples/conf-waitforleader.wav")] + [
+        np.random.default_rng(n).standard_normal(n).astype(np.float32) * 0.1
+        for n in (401, 1000)]
+    for audio in clips:
+        expected = torch.log(mel(torch.from_numpy(audio)) + 1e-6).T.numpy()
+        assert np.abs(LogMel(center=center)(audio) - expected).max() < 2e-3

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from voice.asr import profiles
-from voice.asr.frontend import LogMel
+from voice.asr.mel import LogMel
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.asr.recognizer import Recognizer
 from voice.audio import save_wav
@@ -98,7 +98,7 @@ def test_enrolment_adapts_a_toy_model_and_transcribe_uses_the_profile(toy_model,
 
         hyps = []
         for path in audio:
-            feats = logmel(torch.from_numpy(load_audio(path))[None])
+            feats = torch.from_numpy(logmel(load_audio(path)))[None]
             with torch.no_grad():
                 hyps.append(r.greedy(r.model(feats, torch.tensor([feats.shape[1]]))[0][0]))
         return error_rates(TEXTS, hyps)["cer"]

@@ -1,6 +1,6 @@
-"""The recognisers' front ends, in one place: the log-mel constants, the two front ends that
-turn input frames into the RNN's 40 ms frames (Subsample over log-mels, Stack over Whisper
-base's encoder frames), and the delay arithmetic streaming needs.
+"""The recognisers' front ends, in one place: the two that turn input frames into the RNN's
+40 ms frames (Subsample over log-mels, voice.asr.mel; Stack over Whisper base's encoder
+frames), and the delay arithmetic streaming needs.
 """
 
 from __future__ import annotations
@@ -8,14 +8,11 @@ from __future__ import annotations
 import math
 
 import torch
-import torchaudio
 from torch import nn
 
+from voice.asr.mel import FLOOR, HOP_LENGTH, WIN_LENGTH, LogMel
 from voice.audio import SAMPLE_RATE
 
-N_MELS = 80
-HOP_LENGTH = 160  # 10 ms
-WIN_LENGTH = 400  # 25 ms
 # Mel frames needed after an output frame before it no longer changes: the STFT half window
 # (rounded up) and the two stride-2, kernel-3 convolutions.
 STREAM_DELAY = -(-(WIN_LENGTH // 2) // HOP_LENGTH) + 3
@@ -25,37 +22,12 @@ SLICE_MARGIN = 3
 PADDED_MELS = 2  # mel frames at each end of a slice that the reflect padding touches
 
 
-class LogMel(nn.Module):
-    """Waveform (batch, samples) -> log-mel (batch, frames, n_mels): 25 ms window, 10 ms hop.
-    Centred (the recogniser's: reflect padding at both ends) or not (the wake detector's:
-    frame k covers samples [160 k, 160 k + 400), so blocks and whole recordings agree)."""
-
-    def __init__(self, n_mels: int = N_MELS, center: bool = True) -> None:
-        super().__init__()
-        self.center = center
-        self.mel = torchaudio.transforms.MelSpectrogram(
-            sample_rate=SAMPLE_RATE, n_fft=WIN_LENGTH, win_length=WIN_LENGTH,
-            hop_length=HOP_LENGTH, n_mels=n_mels, power=2.0, center=center)
-
-    def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        if not self.center and audio.shape[-1] < WIN_LENGTH:
-            return audio.new_zeros((*audio.shape[:-1], 0, self.mel.n_mels))
-        if self.center and audio.shape[-1] <= WIN_LENGTH:  # reflect-padding needs more
-            audio = torch.nn.functional.pad(audio, (0, WIN_LENGTH + 1 - audio.shape[-1]))
-        return torch.log(self.mel(audio) + 1e-6).transpose(-1, -2)
-
-    @staticmethod
-    def num_frames(num_samples: int) -> int:
-        """Frames the centred STFT produces for a given number of samples."""
-        return max(num_samples, WIN_LENGTH + 1) // HOP_LENGTH + 1
-
-
 class Subsample(nn.Module):
     """Two stride-2 convolutions: 10 ms frames -> 40 ms frames, 80 mel bins -> 20."""
 
     STRIDE = 4
     RATE = 100  # input frames per second
-    PAD = math.log(1e-6)  # the log-mel of digital silence (audio.LogMel)
+    PAD = math.log(FLOOR)  # the log-mel of digital silence (voice.asr.mel)
 
     def __init__(self, n_mels: int, channels: int, out: int) -> None:
         super().__init__()

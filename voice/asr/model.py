@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from voice.asr.encoder import BLOCKS
-from voice.asr.frontend import FRONTENDS, N_MELS, Stack, Subsample
+from voice.asr.frontend import FRONTENDS, Stack, Subsample
+from voice.asr.mel import N_MELS
 from voice.asr.whisper_encoder import Top
 from voice.errors import VoiceError
 

@@ -15,8 +15,9 @@ from voice.asr import profiles
 from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import forced_align, greedy
 from voice.asr.encoder import BLOCKS
-from voice.asr.frontend import LogMel, output_seconds
+from voice.asr.frontend import output_seconds
 from voice.asr.lm import LM_FILE, WordLM
+from voice.asr.mel import LogMel
 from voice.asr.model import AsrModelConfig, CtcRecognizer
 from voice.audio import SAMPLE_RATE
 from voice.checkpoint import load_model
@@ -48,16 +49,16 @@ class Transcript:
 
 
 class EncoderFeatures:
-    """Waveform (1, samples) -> Whisper base's encoder frames (1, frames, 512), as LogMel is
-    called: the encoder recogniser's front end."""
+    """Waveform (samples,) -> Whisper base's encoder frames (frames, 512), as LogMel is called:
+    the encoder recogniser's front end."""
 
     def __init__(self, threads: int = 0, blocks: int = BLOCKS) -> None:
         from voice.asr.encoder import WhisperEncoder
 
         self.encoder = WhisperEncoder(threads, blocks=blocks)
 
-    def __call__(self, audio: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(self.encoder(audio[0].numpy()))[None]
+    def __call__(self, audio: np.ndarray) -> np.ndarray:
+        return self.encoder(np.asarray(audio, dtype=np.float32))
 
 
 def features_for(config: AsrModelConfig) -> LogMel | EncoderFeatures:
@@ -145,7 +146,7 @@ class Recognizer:
     @torch.no_grad()
     def log_probs(self, audio: np.ndarray) -> torch.Tensor:
         """(T', V) frame log-probabilities of one utterance."""
-        feats = self.features(torch.from_numpy(np.asarray(audio, dtype=np.float32))[None])
+        feats = torch.from_numpy(self.features(audio))[None]
         log_probs, _ = self.model(feats, torch.tensor([feats.shape[1]]))
         return log_probs[0]
 

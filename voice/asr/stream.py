@@ -90,7 +90,7 @@ class StreamingRecognizer:
         """
         first = max(0, start - SLICE_MARGIN)
         audio = np.concatenate(self.audio)[first * Subsample.STRIDE * HOP_LENGTH:]
-        feats = self.recognizer.features(torch.from_numpy(audio)[None])
+        feats = torch.from_numpy(self.recognizer.features(audio))[None]
         if self.model.config.norm == "causal":
             feats = self._causal(feats[0], first * Subsample.STRIDE)
         else:

@@ -104,8 +104,7 @@ def noises(seed: int, count: int = 48, seconds: float = 3.0) -> list[np.ndarray]
 
 def features(audios: list[np.ndarray], n_mels: int) -> list[torch.Tensor]:
     extract = WakeFeatures(n_mels)
-    with torch.no_grad():
-        return [extract(torch.from_numpy(a)[None])[0] for a in audios]
+    return [torch.from_numpy(extract(a)) for a in audios]
 
 
 def quiet(seconds: float, seed: int = 0) -> np.ndarray:
@@ -284,7 +283,7 @@ def clip_peaks(model: nn.Module, audios: list[np.ndarray]) -> np.ndarray:
     out = []
     extract = WakeFeatures(model.config.n_mels)
     for start in range(0, len(audios), 64):
-        chunk = [extract(torch.from_numpy(a)[None])[0] for a in audios[start:start + 64]]
+        chunk = [torch.from_numpy(extract(a)) for a in audios[start:start + 64]]
         longest = max(len(c) for c in chunk)
         batch = torch.full((len(chunk), longest, model.config.n_mels), SILENCE)
         for i, c in enumerate(chunk):

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr.frontend import HOP_LENGTH, WIN_LENGTH, LogMel
+from voice.asr.mel import HOP_LENGTH, WIN_LENGTH, LogMel
 from voice.audio import SAMPLE_RATE
 from voice.checkpoint import load_model
 from voice.config import from_dict
@@ -125,7 +125,7 @@ class WakeDetector:
         count = WakeFeatures.num_frames(len(self.samples))
         if count:
             used = (count - 1) * HOP_LENGTH + WIN_LENGTH
-            frames = self.features(torch.from_numpy(self.samples[:used])[None])[0]
+            frames = torch.from_numpy(self.features(self.samples[:used]))
             self.samples = self.samples[count * HOP_LENGTH:]
             self.frames = torch.cat([self.frames, frames])
         steps = len(self.frames) // self.model.config.stride
@@ -149,7 +149,7 @@ class WakeDetector:
     @torch.no_grad()
     def probabilities(self, audio: np.ndarray) -> np.ndarray:
         """Every step's probability for a whole recording at once (what feeding it gives)."""
-        frames = self.features(torch.from_numpy(np.asarray(audio, np.float32))[None])
+        frames = torch.from_numpy(self.features(audio))[None]
         return torch.sigmoid(self.model(frames)[0][0]).numpy()
 
     def detections(self, audio: np.ndarray, block: float = 0.1) -> list[float]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from voice.asr.frontend import LogMel, Subsample
+from voice.asr.frontend import Subsample
+from voice.asr.mel import LogMel
 from voice.audio import SAMPLE_RATE
 
 
@@ -50,7 +51,7 @@ def noise_shape() -> torch.Tensor:
     if _NOISE_SHAPE is None:
         generator = torch.Generator().manual_seed(0)
         noise = torch.randn(1, SAMPLE_RATE * 2, generator=generator) * 0.1
-        profile = LogMel()(noise)[0].mean(0)
+        profile = torch.from_numpy(LogMel()(noise[0].numpy())).mean(0)
         _NOISE_SHAPE = profile - profile.mean()
     return _NOISE_SHAPE
 

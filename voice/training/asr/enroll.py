@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from voice.asr.frontend import FRONTENDS, LogMel, Subsample
+from voice.asr.frontend import FRONTENDS, Subsample
+from voice.asr.mel import LogMel
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
 from voice.errors import VoiceError, VoiceInputError
@@ -87,8 +88,7 @@ def features(clips: list[Clip], vocab: CharVocab, skip: Callable[[str], None],
         except VoiceInputError as error:
             skip(f"{error}; skipped")
             continue
-        with torch.no_grad():
-            mel = extract(torch.from_numpy(audio)[None])[0].numpy()
+        mel = extract(audio)
         if not fits(len(mel), len(vocab.encode(text)), frontend):
             skip(f"{clip.audio}: no transcript, or too short for it; skipped")
             continue

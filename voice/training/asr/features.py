@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from voice.asr.encoder import BLOCKS
-from voice.asr.frontend import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel
+from voice.asr.mel import HOP_LENGTH, N_MELS, WIN_LENGTH, LogMel
 from voice.asr.recognizer import EncoderFeatures
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.files import atomic_path, write_atomically
@@ -59,7 +59,7 @@ def _features(job: tuple[str, int, float, str]) -> np.ndarray:
         audio = load_audio(path)
         if pad:
             audio = np.pad(audio, padding(path, pad))
-        return _EXTRACT[kind, blocks](torch.from_numpy(audio)[None])[0].numpy().astype(np.float16)
+        return _EXTRACT[kind, blocks](audio).astype(np.float16)
 
 
 @dataclass

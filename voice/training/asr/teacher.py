@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from rich.console import Console
 from rich.progress import Progress
 
-from voice.asr.frontend import LogMel, Subsample
+from voice.asr.frontend import Subsample
+from voice.asr.mel import LogMel
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.files import atomic_path, write_atomically
 from voice.manifest import read_jsonl
