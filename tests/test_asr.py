@@ -8,11 +8,12 @@ import torch
 
 from voice.asr.decode import collapse, greedy
 from voice.asr.mel import LogMel
-from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.asr.model import AsrModelConfig, CtcRecognizer, TorchAcoustic
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer
 from voice.audio import SAMPLE_RATE
 from voice.choices import RecognizerKind
 from voice.data import espeak
+from voice.errors import VoiceError
 from voice.metrics import error_rates
 from voice.text import CharVocab
 from voice.training.asr.augment import AugmentConfig, augment
@@ -23,10 +24,10 @@ from .conftest import needs
 VOCAB = CharVocab()
 
 
-def _one_hot_path(ids: list[int]) -> torch.Tensor:
-    probs = torch.full((len(ids), len(VOCAB)), 1e-4)
-    probs[torch.arange(len(ids)), torch.tensor(ids)] = 1.0
-    return (probs / probs.sum(-1, keepdim=True)).log()
+def _one_hot_path(ids: list[int]) -> np.ndarray:
+    probs = np.full((len(ids), len(VOCAB)), 1e-4, dtype=np.float32)
+    probs[np.arange(len(ids)), ids] = 1.0
+    return np.log(probs / probs.sum(-1, keepdims=True))
 
 
 def test_ctc_best_path_of_a_known_alignment():
@@ -42,7 +43,8 @@ def test_ctc_best_path_of_a_known_alignment():
 def test_word_times_from_forced_alignment():
     path = [0] * 5 + [VOCAB.index[c] for c in "si"] + [0] * 10 + [VOCAB.index[" "]] + \
         [VOCAB.index[c] for c in "no"] + [0] * 5
-    recognizer = Recognizer(CtcRecognizer(AsrModelConfig(hidden=8, layers=1)), VOCAB)
+    recognizer = Recognizer(TorchAcoustic(CtcRecognizer(AsrModelConfig(hidden=8, layers=1))),
+                            VOCAB)
     words = recognizer.align(_one_hot_path(path), "si no")
     assert [w.word for w in words] == ["si", "no"]
     assert words[0].start == pytest.approx(5 * FRAME_SECONDS)
@@ -143,36 +145,38 @@ def _streamed_log_probs(recognizer, audio, config):
     rest = streamer._frontend(streamer.done)
     if len(rest):
         streamer.committed.append(streamer._run(rest, len(rest)))
-    return torch.cat(streamer.committed), partials
+    return np.concatenate(streamer.committed), partials
 
 
-@pytest.mark.parametrize("norm", ["global", "causal"])
-def test_streaming_carries_forward_state_exactly(norm):
+def test_streaming_carries_forward_state_exactly():
     """With the backward direction silenced, chunked decoding must equal offline decoding:
-    this isolates the forward state carried across chunks, the front-end's delay and, with
-    causal normalisation, the running statistics of everything heard so far."""
-    from voice.asr.stream import StreamConfig
+    this isolates the forward state carried across chunks and the front-end's delay."""
+    from voice.asr.stream import StreamConfig, StreamingRecognizer
 
     torch.manual_seed(0)
-    model = CtcRecognizer(AsrModelConfig(hidden=24, layers=2, norm=norm)).eval()
+    model = CtcRecognizer(AsrModelConfig(hidden=24, layers=2)).eval()
     for name, param in model.rnn.named_parameters():
         if name.endswith("_reverse"):
             param.data.zero_()
-    recognizer = Recognizer(model, VOCAB)
+    recognizer = Recognizer(TorchAcoustic(model), VOCAB)
     audio = np.random.default_rng(0).standard_normal(3 * SAMPLE_RATE).astype(np.float32) * 0.1
     audio *= np.linspace(0.2, 3.0, len(audio), dtype=np.float32)  # level rises: stats move
     offline = recognizer.log_probs(audio)
     streamed, partials = _streamed_log_probs(recognizer, audio, StreamConfig(0.32, 0.32))
     assert streamed.shape == offline.shape
-    assert torch.allclose(streamed, offline, atol=1e-5)
+    assert np.allclose(streamed, offline, atol=1e-5)
     assert partials >= 6  # 3 s of audio, a partial at least every 0.32 s once look-ahead is full
+    causal = CtcRecognizer(AsrModelConfig(hidden=24, layers=2, norm="causal")).eval()
+    with pytest.raises(VoiceError, match="does not stream"):  # its statistics span the slices
+        StreamingRecognizer(Recognizer(TorchAcoustic(causal), VOCAB))
 
 
 def test_streaming_with_unbounded_lookahead_is_offline_decoding():
     from voice.asr.stream import StreamConfig, StreamingRecognizer
 
     torch.manual_seed(1)
-    recognizer = Recognizer(CtcRecognizer(AsrModelConfig(hidden=24, layers=2)).eval(), VOCAB)
+    recognizer = Recognizer(TorchAcoustic(CtcRecognizer(AsrModelConfig(hidden=24, layers=2))),
+                            VOCAB)
     audio = np.random.default_rng(1).standard_normal(2 * SAMPLE_RATE).astype(np.float32) * 0.1
     streamer = StreamingRecognizer(recognizer, StreamConfig(0.32, 60.0))
     for start in range(0, len(audio), 1600):
@@ -181,7 +185,7 @@ def test_streaming_with_unbounded_lookahead_is_offline_decoding():
     assert streamer.samples == 0  # ready for the next utterance
 
 
-def _emissions(text: str) -> torch.Tensor:
+def _emissions(text: str) -> np.ndarray:
     ids = [i for c in text for i in (VOCAB.index[c], VOCAB.index[c], 0)]
     return _one_hot_path(ids)
 
@@ -304,3 +308,28 @@ def test_beam_search_writes_what_torchaudios_decoder_writes(tmp_path):
         log_probs = torch.as_tensor(recognizer.log_probs(load_audio(path)))
         expected = " ".join(reference(log_probs[None].float().contiguous())[0][0].words)
         assert beam.decode(log_probs.numpy()) == expected != ""
+
+
+@pytest.mark.parametrize("kind", ["encoder", "small"])
+def test_the_shipped_graphs_recognise_as_the_trained_weights_do(kind):
+    """The runtime's ONNX graphs (voice export) against the PyTorch model of the same folder
+    on real recordings: the same text, log-probs within 1e-4, whole and streamed."""
+    from voice.asr.stream import StreamConfig
+    from voice.audio import load_audio
+    from voice.models import find_model
+    from voice.training.asr.enroll import trainable
+
+    shipped = Recognizer.load(None, "beam", profile=None, kind=RecognizerKind(kind))
+    trained = trainable(find_model(RecognizerKind(kind).folder))
+    trained.beam = shipped.beam
+    assert isinstance(trained.network, TorchAcoustic) and \
+        not isinstance(shipped.network, TorchAcoustic)
+    for path in sorted(Path("assets/samples").glob("*.wav")):
+        audio = load_audio(path)
+        ours, theirs = shipped.log_probs(audio), trained.log_probs(audio)
+        assert np.abs(ours - theirs).max() < 1e-4
+        assert shipped.recognize(audio).text == trained.recognize(audio).text
+    if kind == "small":  # the streaming pass: windows with carried state
+        config = StreamConfig(0.32, 0.64)
+        streamed = [_streamed_log_probs(r, audio, config)[0] for r in (shipped, trained)]
+        assert np.abs(streamed[0] - streamed[1]).max() < 1e-4

@@ -100,14 +100,15 @@ def test_enrolment_adapts_a_toy_model_and_transcribe_uses_the_profile(toy_model,
         for path in audio:
             feats = torch.from_numpy(logmel(load_audio(path)))[None]
             with torch.no_grad():
-                hyps.append(r.greedy(r.model(feats, torch.tensor([feats.shape[1]]))[0][0]))
+                hyps.append(r.greedy(r.network.model(feats, torch.tensor([feats.shape[1]]))[0][0]
+                                     .numpy()))
         return error_rates(TEXTS, hyps)["cer"]
 
     assert cer(recognizer) < 30 and cer(before) > 80
     store = tmp_path / "profiles"
     os.environ["VOICE_PROFILES"] = str(store)
     try:
-        profiles.save_profile("ana", recognizer.model, names, toy_model, info)
+        profiles.save_profile("ana", recognizer.network.model, names, toy_model, info)
     finally:
         del os.environ["VOICE_PROFILES"]
     common = ("transcribe", *audio, "--decoder", "greedy", "--model-dir", str(toy_model))

@@ -34,6 +34,22 @@ def _stream_of_samples(gap: float = 1.5) -> tuple[np.ndarray, list[tuple[float, 
     return np.concatenate(parts), spans
 
 
+def test_the_shipped_silero_graph_reads_speech_as_the_silero_package_does():
+    """Silero VAD runs from its ONNX graph (voice/models/vad) without the silero-vad package
+    and torch: the package's own wrapper gives the same probabilities frame by frame."""
+    import torch
+    from silero_vad import load_silero_vad
+
+    from voice.endpoint import SileroVad
+
+    reference, ours = load_silero_vad(onnx=True), SileroVad()
+    audio = load_audio("assets/samples/conf-waitforleader.wav")
+    frames = [audio[i:i + 512] for i in range(0, len(audio) - 511, 512)]
+    expected = [float(reference(torch.from_numpy(f), SAMPLE_RATE)) for f in frames]
+    assert np.allclose([ours.probability(f) for f in frames], expected, atol=1e-6)
+    assert max(expected) > 0.9 > 0.1 > min(expected)  # speech and silence both there
+
+
 @pytest.mark.parametrize("vad", ["silero", "webrtc"])
 def test_endpointer_finds_each_recording(vad):
     audio, spans = _stream_of_samples()

@@ -17,14 +17,8 @@ import torch
 
 from tests.conftest import needs
 from voice.audio import SAMPLE_RATE, load_audio, save_wav
-from voice.wake.detector import (
-    PHRASE,
-    WakeDetector,
-    WakeFeatures,
-    WakeModelConfig,
-    WakeNet,
-    peaks,
-)
+from voice.wake.detector import PHRASE, WakeDetector, WakeFeatures, WakeModelConfig, peaks
+from voice.wake.model import WakeNet, load_wake_net, torch_wake
 
 SHIPPED = Path("voice/models/wake-es")
 SPEECH = "assets/samples/conf-waitforleader.wav"  # real Spanish speech, not the phrase
@@ -45,7 +39,8 @@ def test_model_shapes_and_size():
 
 def test_streaming_equals_offline_scoring():
     torch.manual_seed(0)
-    detector = WakeDetector(WakeNet(WakeModelConfig()), threshold=0.5, refractory=0.3)
+    config = WakeModelConfig()
+    detector = WakeDetector(torch_wake(WakeNet(config)), config, threshold=0.5, refractory=0.3)
     audio = load_audio(SPEECH)[: 4 * SAMPLE_RATE]
     offline = detector.probabilities(audio)
     detector.reset()
@@ -109,7 +104,8 @@ def test_a_toy_model_learns_the_phrase_on_a_voice_it_never_heard(tmp_path):
     assert batch.features.shape[0] == 16 and batch.positive.shape == batch.features.shape[:2]
     assert not (batch.positive & batch.negative).any()
     train(task, recipe.train)
-    model = WakeDetector.load(tmp_path / "model").model
+    WakeDetector.load(tmp_path / "model")  # the training run exported its graph
+    model = load_wake_net(tmp_path / "model")
     words = [load_audio(tmp_path / "dev-wake" / f"{i}.wav") for i in range(2)]
     speech = [load_audio(tmp_path / n / "0.wav") for n in ("dev-confusers", "speech-dev")]
     wake_peaks = clip_peaks(model, [padded(a) for a in words])
@@ -270,3 +266,20 @@ def test_listen_acts_only_on_the_command_after_the_phrase(tmp_path):
     assert [list(line) == ["wake"] for line in lines] == [True, False], lines
     speech_ends = 0.5 + len(load_audio(SPEECH)) / SAMPLE_RATE
     assert lines[1]["intent"] == "HassTurnOn" and lines[1]["start"] > speech_ends
+
+
+@shipped
+def test_the_shipped_graph_scores_as_the_trained_weights_do():
+    """The runtime's ONNX graph (voice export) against the PyTorch model of the same folder on
+    real speech fed in blocks: probabilities within 1e-4."""
+    shipped = WakeDetector.load(SHIPPED)
+    trained = WakeDetector(torch_wake(load_wake_net(SHIPPED)), shipped.config)
+    audio = load_audio(SPEECH)
+    for block in (0.08, 1.0):
+        ours, theirs = [], []
+        for detector, out in ((shipped, ours), (trained, theirs)):
+            detector.reset()
+            size = round(block * SAMPLE_RATE)
+            for start in range(0, len(audio), size):
+                out.append(detector.scores(audio[start:start + size]))
+        assert np.abs(np.concatenate(ours) - np.concatenate(theirs)).max() < 1e-4

@@ -12,9 +12,7 @@ from torch import nn
 
 from voice.errors import VoiceError
 from voice.files import atomic_path, write_atomically
-from voice.models import CONFIG
-
-WEIGHTS = "model.safetensors"
+from voice.models import CONFIG, WEIGHTS
 
 
 def save_model(out: str | Path, model: nn.Module, config: dict[str, Any]) -> None:

@@ -15,24 +15,41 @@ import numpy as np
 
 from voice.audio import SAMPLE_RATE
 from voice.choices import Vad
+from voice.models import SHIPPED
 
 
 class SileroVad:
+    """Silero VAD v6 (MIT; its ONNX graph ships in voice/models/vad, from the silero-vad
+    package) on onnxruntime: each 512-sample frame is read after the last 64 samples of the one
+    before, with the recurrent state carried, as the package's own wrapper does."""
+
     frame = 512  # 32 ms: the model's fixed window at 16 kHz
+    context = 64
 
     def __init__(self, threshold: float = 0.5) -> None:
-        import torch
-        from silero_vad import load_silero_vad
+        import onnxruntime
 
-        self.torch = torch
-        self.model = load_silero_vad(onnx=True)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            SHIPPED / "vad" / "silero_vad.onnx", options, providers=["CPUExecutionProvider"])
         self.threshold = threshold
+        self.rate = np.array(SAMPLE_RATE, np.int64)
+        self.reset()
+
+    def probability(self, frame: np.ndarray) -> float:
+        x = np.concatenate([self.before, np.asarray(frame, np.float32)])[None]
+        probability, self.state = self.session.run(
+            None, {"input": x, "state": self.state, "sr": self.rate})
+        self.before = x[0, -self.context:]
+        return float(probability[0, 0])
 
     def __call__(self, frame: np.ndarray) -> bool:
-        return float(self.model(self.torch.from_numpy(frame), SAMPLE_RATE)) >= self.threshold
+        return self.probability(frame) >= self.threshold
 
     def reset(self) -> None:
-        self.model.reset_states()
+        self.state = np.zeros((2, 1, 128), np.float32)
+        self.before = np.zeros(self.context, np.float32)
 
 
 class WebrtcVad:

@@ -52,7 +52,7 @@ def forced_align(log_probs: np.ndarray, ids: list[int],
         previous = np.concatenate([[-np.inf], alpha[:-1]])
         better = previous > best
         best[better], move[better] = previous[better], 1
-        twice = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
+        twice = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha])[:states], -np.inf)
         better = twice > best
         best[better], move[better] = twice[better], 2
         alpha, back[t] = best + log_probs[t, extended], move
@@ -72,3 +72,22 @@ def forced_align(log_probs: np.ndarray, ids: list[int],
         else:
             spans.append(Span(token, t, t + 1))
     return spans
+
+
+def ctc_score(log_probs: np.ndarray, ids: list[int], blank: int = CharVocab.BLANK) -> float:
+    """ln P(ids | frames) under CTC, all alignments summed (what torch's ctc_loss negates);
+    -inf when the frames are too few for the ids."""
+    frames = np.asarray(log_probs, dtype=np.float64)
+    states = 2 * len(ids) + 1
+    extended = np.full(states, blank)
+    extended[1::2] = ids
+    skip = np.zeros(states, dtype=bool)
+    skip[3::2] = extended[3::2] != extended[1:-2:2]
+    alpha = np.full(states, -np.inf)
+    alpha[:2] = frames[0, extended[:2]]
+    for t in range(1, len(frames)):
+        previous = np.concatenate([[-np.inf], alpha[:-1]])
+        twice = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha])[:states], -np.inf)
+        with np.errstate(invalid="ignore"):  # -inf + -inf
+            alpha = np.logaddexp(np.logaddexp(alpha, previous), twice) + frames[t, extended]
+    return float(np.logaddexp(alpha[-1], alpha[-2]) if ids else alpha[-1])

@@ -93,11 +93,11 @@ class WhisperEncoder:
         faster_whisper = require("faster-whisper")
         import ctranslate2
 
-        from voice.asr import whisper_encoder
-
         folder = model_folder()
         self.port = None
-        if blocks < BLOCKS:
+        if blocks < BLOCKS:  # a tuned-encoder experiment: PyTorch (the train extra)
+            from voice.asr import whisper_encoder
+
             self.port = whisper_encoder.AudioEncoder.from_weights(
                 whisper_encoder.read_ctranslate2(folder / "model.bin"), blocks)
         else:
@@ -131,6 +131,6 @@ class WhisperEncoder:
 
 
 def _cores() -> int:
-    from voice.cores import usable_cores
+    from voice.cores import threads
 
-    return max(1, min(4, usable_cores()))
+    return max(1, min(4, threads()))

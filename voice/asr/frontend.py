@@ -1,6 +1,5 @@
-"""The recognisers' front ends, in one place: the two that turn input frames into the RNN's
-40 ms frames (Subsample over log-mels, voice.asr.mel; Stack over Whisper base's encoder
-frames), and the delay arithmetic streaming needs.
+"""The recognisers' two front ends, which turn input frames into the RNN's 40 ms frames:
+Subsample over log-mels (voice.asr.mel), Stack over Whisper base's encoder frames.
 """
 
 from __future__ import annotations
@@ -10,22 +9,13 @@ import math
 import torch
 from torch import nn
 
-from voice.asr.mel import FLOOR, HOP_LENGTH, WIN_LENGTH, LogMel
-from voice.audio import SAMPLE_RATE
-
-# Mel frames needed after an output frame before it no longer changes: the STFT half window
-# (rounded up) and the two stride-2, kernel-3 convolutions.
-STREAM_DELAY = -(-(WIN_LENGTH // 2) // HOP_LENGTH) + 3
-# Output frames at the start of an audio slice that differ from the whole utterance's: the
-# STFT's reflect padding touches two mel frames, which reach two output frames (+1 to spare).
-SLICE_MARGIN = 3
-PADDED_MELS = 2  # mel frames at each end of a slice that the reflect padding touches
+from voice.asr.mel import FLOOR, SUBSAMPLING
 
 
 class Subsample(nn.Module):
     """Two stride-2 convolutions: 10 ms frames -> 40 ms frames, 80 mel bins -> 20."""
 
-    STRIDE = 4
+    STRIDE = SUBSAMPLING
     RATE = 100  # input frames per second
     PAD = math.log(FLOOR)  # the log-mel of digital silence (voice.asr.mel)
 
@@ -60,9 +50,11 @@ class Stack(nn.Module):
         self.proj = nn.Linear(self.STRIDE * dim, out)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if x.shape[1] % self.STRIDE:
-            x = nn.functional.pad(x, (0, 0, 0, self.STRIDE - x.shape[1] % self.STRIDE))
-        x = x.reshape(x.shape[0], x.shape[1] // self.STRIDE, -1)
+        # an odd last frame gets a zero partner: pad by one, keep an even count (no branch on
+        # the length, so the ONNX export reads any length)
+        pairs = (x.shape[1] + 1) // self.STRIDE
+        x = nn.functional.pad(x, (0, 0, 0, 1))[:, : pairs * self.STRIDE]
+        x = x.reshape(x.shape[0], -1, self.STRIDE * x.shape[2])
         return self.proj(x), (lengths + self.STRIDE - 1) // self.STRIDE
 
     @classmethod
@@ -72,12 +64,3 @@ class Stack(nn.Module):
 
 FRONTENDS = {"logmel": Subsample, "whisper": Stack}
 
-
-def stable_frames(samples: int) -> int:
-    """Output frames of the log-mel recogniser that no later audio can change."""
-    return max(0, Subsample.out_frames(LogMel.num_frames(samples) - STREAM_DELAY))
-
-
-def output_seconds() -> float:
-    """Seconds per output frame: 40 ms for both front ends."""
-    return Subsample.STRIDE * HOP_LENGTH / SAMPLE_RATE

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import torch
-import torch.nn.functional as F
+import numpy as np
 
 from voice.asr.beam import BeamDecoder
+from voice.asr.decode import ctc_score
 from voice.asr.lm import WordLM
 from voice.files import atomic_path
 from voice.text import CharVocab
@@ -38,12 +38,9 @@ class Hypotheses:
     in_grammar: bool  # chosen is the grammar's text
 
 
-def acoustic_score(vocab: CharVocab, log_probs: torch.Tensor, text: str) -> float:
+def acoustic_score(vocab: CharVocab, log_probs: np.ndarray, text: str) -> float:
     """ln P(text | frames) under CTC, all alignments summed; -inf if it cannot fit."""
-    ids = torch.tensor(vocab.encode(text), dtype=torch.long)
-    loss = F.ctc_loss(log_probs[:, None].float(), ids[None], torch.tensor([len(log_probs)]),
-                      torch.tensor([len(ids)]), blank=CharVocab.BLANK, reduction="sum")
-    return -float(loss)
+    return ctc_score(log_probs, vocab.encode(text))
 
 
 class GrammarDecoder:
@@ -57,14 +54,14 @@ class GrammarDecoder:
         self.grammar = BeamDecoder(vocab, grammar, replace(open_decoder.config, bias=0.0))
         self.margin = margin
 
-    def hypotheses(self, log_probs: torch.Tensor) -> Hypotheses:
+    def hypotheses(self, log_probs: np.ndarray) -> Hypotheses:
         command, free = self.grammar.decode(log_probs), self.open.decode(log_probs)
         loss = (acoustic_score(self.vocab, log_probs, free)
                 - acoustic_score(self.vocab, log_probs, command)) / max(len(log_probs), 1)
         keep = bool(command) and loss <= self.margin
         return Hypotheses(command, free, command if keep else free, keep)
 
-    def decode(self, log_probs: torch.Tensor) -> str:
+    def decode(self, log_probs: np.ndarray) -> str:
         return self.hypotheses(log_probs).chosen
 
 

@@ -14,6 +14,7 @@ N_MELS = 80
 HOP_LENGTH = 160  # 10 ms
 WIN_LENGTH = 400  # 25 ms
 FLOOR = 1e-6  # log(FLOOR) is the log-mel of digital silence
+SUBSAMPLING = 4  # log-mel frames per output frame of the recogniser (two stride-2 convolutions)
 
 
 def _hz_to_mel(hz: np.ndarray) -> np.ndarray:

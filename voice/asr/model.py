@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
+import numpy as np
 import torch
 from torch import nn
 
 from voice.asr.encoder import BLOCKS
 from voice.asr.frontend import FRONTENDS, Stack, Subsample
 from voice.asr.mel import N_MELS
+from voice.asr.network import zero_states
 from voice.asr.whisper_encoder import Top
 from voice.errors import VoiceError
 
@@ -231,3 +233,91 @@ def _fresh_heads(model: CtcRecognizer, state: dict, prefix: str, *_) -> None:
         if head is not None:
             for key, value in head.state_dict().items():
                 state.setdefault(f"{prefix}{name}.{key}", value)
+
+
+def split_directions(rnn: nn.RNNBase) -> list[tuple[nn.RNNBase, nn.RNNBase]]:
+    """One single-layer forward and backward RNN per layer, sharing the trained weights."""
+    layers = []
+    for k in range(rnn.num_layers):
+        pair = []
+        for suffix in ("", "_reverse"):
+            size = rnn.input_size if k == 0 else 2 * rnn.hidden_size
+            single = type(rnn)(size, rnn.hidden_size, batch_first=True)
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                setattr(single, f"{name}_l0", getattr(rnn, f"{name}_l{k}{suffix}"))
+            pair.append(single.eval())
+        layers.append(tuple(pair))
+    return layers
+
+
+class FramesGraph(nn.Module):
+    """What the export writes as frames.onnx: input frames (1, T, F) -> the RNN's frames
+    (1, T', D), normalised and subsampled (or paired)."""
+
+    def __init__(self, model: CtcRecognizer) -> None:
+        super().__init__()
+        if model.config.norm != "global" or model.encoder_top is not None:
+            raise VoiceError("only models with global normalisation and a frozen encoder "
+                             "export to ONNX (norm = \"global\", tune_blocks = 0)")
+        self.model = model
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        lengths = torch.ones(1, dtype=torch.long)  # unused at batch 1
+        return self.model.frontend(self.model.normalise(features), lengths)[0]
+
+
+class WindowGraph(nn.Module):
+    """What the export writes as window.onnx: the RNN over a window of frames (1, T', D) as a
+    latency-controlled BLSTM streams it (voice.asr.stream): every layer's forward direction
+    reads the first `commit` frames from its carried state (the state after them carries on),
+    then the rest of the window; the backward direction starts from zero. Returns the
+    window's log-probs (1, T', V) and the new states. With zero states and commit = T' this is
+    the whole-utterance recogniser."""
+
+    def __init__(self, model: CtcRecognizer) -> None:
+        super().__init__()
+        self.model = model
+        self.layers = nn.ModuleList(nn.ModuleList(pair) for pair in split_directions(model.rnn))
+        self.lstm = model.config.cell == "lstm"
+
+    def forward(self, x: torch.Tensor, commit: torch.Tensor, *states: torch.Tensor):
+        carried = []
+        head = torch.arange(commit, device=x.device)
+        tail = torch.arange(commit, x.shape[1], device=x.device)  # may be empty
+        per_layer = 2 if self.lstm else 1
+        for k, (forward, backward) in enumerate(self.layers):
+            state = states[k * per_layer:(k + 1) * per_layer]
+            state = tuple(state) if self.lstm else state[0]
+            ahead, after = forward(x.index_select(1, head), state)
+            rest = forward(x.index_select(1, tail), after)[0] \
+                if len(tail) or torch.onnx.is_in_onnx_export() else ahead[:, :0]
+            carried += list(after) if self.lstm else [after]
+            back, _ = backward(x.flip(1))
+            x = torch.cat([torch.cat([ahead, rest], 1), back.flip(1)], -1)
+        return self.model.head(x).log_softmax(-1), *carried
+
+
+class TorchAcoustic:
+    """A CtcRecognizer as voice.asr.network.Acoustic: what training and enrolment recognise
+    with, and what a model folder without ONNX graphs (a causal-norm or tuned-encoder
+    experiment) runs on. Its window() is WindowGraph, the computation the export writes."""
+
+    def __init__(self, model: CtcRecognizer) -> None:
+        self.model = model
+        self.config = asdict(model.config)
+        self.graph = WindowGraph(model)
+
+    @torch.no_grad()
+    def frames(self, features: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        feats = torch.from_numpy(np.asarray(features, np.float32))[None]
+        return self.model.frames(feats, torch.tensor([feats.shape[1]]))[0][0].numpy()
+
+    @torch.no_grad()
+    def window(self, x: np.ndarray, commit: int,
+               states: list[np.ndarray] | None) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.model.eval()
+        states = states if states is not None else zero_states(self.config)
+        out, *states = self.graph(torch.from_numpy(np.asarray(x, np.float32))[None],
+                                  torch.tensor(commit), *map(torch.from_numpy, states))
+        return out[0].numpy(), [s.numpy() for s in states]

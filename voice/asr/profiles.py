@@ -16,15 +16,10 @@ import os
 import re
 from pathlib import Path
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
-from torch import nn
-
-from voice.checkpoint import WEIGHTS
 from voice.choices import DEFAULT_PROFILE
 from voice.errors import VoiceError
 from voice.files import atomic_path, write_atomically
+from voice.models import WEIGHTS
 
 DEFAULT = DEFAULT_PROFILE
 NONE = "none"
@@ -58,9 +53,11 @@ def fingerprint(model_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def save_profile(name: str, model: nn.Module, names: list[str], model_dir: Path,
-                 info: dict) -> Path:
-    """Write the adapted tensors `names` of model, made from the model in model_dir."""
+def save_profile(name: str, model, names: list[str], model_dir: Path, info: dict) -> Path:
+    """Write the adapted tensors `names` of model (a CtcRecognizer), made from the model in
+    model_dir. Enrolment then writes the adapted model's ONNX graphs beside them."""
+    from safetensors.torch import save_file
+
     folder = _folder(name)
     folder.mkdir(parents=True, exist_ok=True)
     state = model.state_dict()
@@ -96,20 +93,33 @@ def _made_for(folder: Path, model_dir: Path) -> bool:
         return True  # a damaged default profile is reported by apply_profile
 
 
-def apply_profile(model: nn.Module, folder: Path, model_dir: Path) -> None:
-    """Load a profile's tensors over model; one line when it is corrupt or was adapted from
-    another model."""
+def check_profile(folder: Path, model_dir: Path) -> None:
+    """One line when a profile is unreadable or was adapted from another model."""
     try:
         meta = json.loads((folder / _META).read_text())
-        adapted = load_file(str(folder / _WEIGHTS))
         if not isinstance(meta, dict):
             raise ValueError("profile.json is not an object")
-    except (OSError, ValueError, SafetensorError) as error:
+    except (OSError, ValueError) as error:
         raise VoiceError(f"{folder}: unreadable profile ({error}); run `voice enroll` "
                          "again") from None
     if meta.get("fingerprint") != fingerprint(model_dir):
         raise VoiceError(f"{folder}: profile made for another recogniser ({meta.get('base')}); "
                          f"run `voice enroll --profile {folder.name}` again")
+
+
+def apply_profile(model, folder: Path, model_dir: Path) -> None:
+    """Load a profile's tensors over model (a CtcRecognizer: the PyTorch path, for a profile
+    without ONNX graphs); one line when it is corrupt or was adapted from another model."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    check_profile(folder, model_dir)
+    try:
+        adapted = load_file(str(folder / _WEIGHTS))
+    except (OSError, SafetensorError) as error:
+        raise VoiceError(f"{folder}: unreadable profile ({error}); run `voice enroll` "
+                         "again") from None
     state = model.state_dict()
     if unknown := [k for k in adapted if k not in state or state[k].shape != adapted[k].shape]:
         raise VoiceError(f"{folder}: profile tensors do not fit the model ({unknown[0]})")

@@ -9,25 +9,23 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from voice.asr import profiles
 from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import forced_align, greedy
 from voice.asr.encoder import BLOCKS
-from voice.asr.frontend import output_seconds
 from voice.asr.lm import LM_FILE, WordLM
-from voice.asr.mel import LogMel
-from voice.asr.model import AsrModelConfig, CtcRecognizer
+from voice.asr.mel import HOP_LENGTH, N_MELS, LogMel
+from voice.asr.network import FRAMES, WINDOW, Acoustic, OnnxAcoustic
+from voice.asr.network import log_probs as network_log_probs
 from voice.audio import SAMPLE_RATE
-from voice.checkpoint import load_model
 from voice.choices import RecognizerKind
 from voice.errors import VoiceError
-from voice.models import find_model
+from voice.models import find_model, model_config
 from voice.text import CharVocab
 
 log = logging.getLogger(__name__)
-FRAME_SECONDS = output_seconds()  # 40 ms per output frame
+FRAME_SECONDS = 4 * HOP_LENGTH / SAMPLE_RATE  # 40 ms per output frame, both front ends
 
 
 @dataclass
@@ -61,23 +59,44 @@ class EncoderFeatures:
         return self.encoder(np.asarray(audio, dtype=np.float32))
 
 
-def features_for(config: AsrModelConfig) -> LogMel | EncoderFeatures:
-    """The front end a model was trained on."""
-    if config.features == "whisper":  # the blocks below those the model tuned
-        return EncoderFeatures(blocks=BLOCKS - config.tune_blocks)
-    return LogMel(config.n_mels)
+def features_for(config: dict) -> LogMel | EncoderFeatures:
+    """The front end a model (its [model] settings) was trained on."""
+    if config.get("features") == "whisper":  # the blocks below those the model tuned
+        return EncoderFeatures(blocks=BLOCKS - config.get("tune_blocks", 0))
+    return LogMel(config.get("n_mels", N_MELS))
+
+
+def acoustic(path: Path, config: dict, profile: Path | None) -> Acoustic:
+    """The network of the model folder path, with a profile's adaptation: the ONNX graphs of
+    the profile (or of the model) on onnxruntime; a folder or profile without them (an
+    experiment that does not export, a profile from before enrolment exported) runs the
+    PyTorch weights."""
+    where = profile if profile is not None else path
+    if profile is not None:
+        profiles.check_profile(profile, path)
+    if (where / FRAMES).is_file() and (where / WINDOW).is_file():
+        return OnnxAcoustic(where, config)
+    from voice.asr.model import AsrModelConfig, CtcRecognizer, TorchAcoustic
+    from voice.checkpoint import load_model
+
+    state, _ = load_model(path)
+    model = CtcRecognizer(AsrModelConfig(**config))
+    model.load_state_dict(state)
+    if profile is not None:
+        profiles.apply_profile(model, profile, path)
+    return TorchAcoustic(model.eval())
 
 
 class Recognizer:
     """recognize(audio) -> Transcript; one instance is reused for every file."""
 
-    def __init__(self, model: CtcRecognizer, vocab: CharVocab,
+    def __init__(self, network: Acoustic, vocab: CharVocab,
                  beam: BeamDecoder | None = None,
                  features: LogMel | EncoderFeatures | None = None) -> None:
-        self.model = model.eval()
+        self.network = network
         self.vocab = vocab
         self.beam = beam
-        self.features = features or features_for(model.config)
+        self.features = features or features_for(network.config)
         self.first_pass: Recognizer | None = None  # the encoder recogniser's streaming pass
         self.profile: str | None = None  # the enrolment the first pass looks for too
 
@@ -93,7 +112,7 @@ class Recognizer:
 
     @property
     def kind(self) -> RecognizerKind:
-        return (RecognizerKind.encoder if self.model.config.features == "whisper"
+        return (RecognizerKind.encoder if self.network.config.get("features") == "whisper"
                 else RecognizerKind.small)
 
     @classmethod
@@ -114,12 +133,9 @@ class Recognizer:
             if decoder == "greedy":
                 log.warning("voice: note: %s has no %s; recognising with greedy decoding",
                             path, LM_FILE)
-        state, config = load_model(path)
-        model = CtcRecognizer(AsrModelConfig(**config["model"]))
-        model.load_state_dict(state)
-        features = features_for(model.config)  # first: a missing encoder is one line, early
-        if (folder := profiles.resolve(profile, path)) is not None:
-            profiles.apply_profile(model, folder, path)
+        config = model_config(path)
+        features = features_for(config["model"])  # first: a missing encoder is one line, early
+        network = acoustic(path, config["model"], profiles.resolve(profile, path))
         vocab = CharVocab(config["vocab"])
         beam = None
         if decoder == "beam":
@@ -131,24 +147,21 @@ class Recognizer:
             beam = BeamDecoder(vocab, WordLM.load(path / LM_FILE),
                                BeamConfig(**{**saved.get("decode", {}), **(decode or {})}),
                                bias_names)
-        recognizer = cls(model, vocab, beam, features)
+        recognizer = cls(network, vocab, beam, features)
         recognizer.profile = profile
         return recognizer
 
-    def greedy(self, log_probs: torch.Tensor) -> str:
+    def greedy(self, log_probs: np.ndarray) -> str:
         """(T, V) log-probabilities -> best-path text (fast: streaming partials use it)."""
-        return greedy(log_probs[None], torch.tensor([len(log_probs)]), self.vocab)[0]
+        return greedy(log_probs[None], np.array([len(log_probs)]), self.vocab)[0]
 
-    def decode(self, log_probs: torch.Tensor) -> str:
+    def decode(self, log_probs: np.ndarray) -> str:
         """(T, V) log-probabilities -> text, with the beam decoder when one is loaded."""
         return self.beam.decode(log_probs) if self.beam is not None else self.greedy(log_probs)
 
-    @torch.no_grad()
-    def log_probs(self, audio: np.ndarray) -> torch.Tensor:
+    def log_probs(self, audio: np.ndarray) -> np.ndarray:
         """(T', V) frame log-probabilities of one utterance."""
-        feats = torch.from_numpy(self.features(audio))[None]
-        log_probs, _ = self.model(feats, torch.tensor([feats.shape[1]]))
-        return log_probs[0]
+        return network_log_probs(self.network, self.features(audio))
 
     def recognize(self, audio: np.ndarray) -> Transcript:
         start = time.perf_counter()
@@ -159,12 +172,12 @@ class Recognizer:
         rtf = (time.perf_counter() - start) / max(seconds, 1e-9)
         return Transcript(text, words, round(seconds, 3), round(rtf, 4))
 
-    def align(self, log_probs: torch.Tensor, text: str) -> list[Word]:
+    def align(self, log_probs: np.ndarray, text: str) -> list[Word]:
         """Word start/end times by CTC forced alignment of the text to the frames."""
         ids = self.vocab.encode(text)
         if not ids or len(ids) > len(log_probs):
             return []
-        spans = forced_align(np.asarray(log_probs), ids)
+        spans = forced_align(log_probs, ids)
         space = self.vocab.index[" "]
         words, current = [], []
         for span in [*spans, None]:

@@ -17,20 +17,24 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import nn
 
-from voice.asr.frontend import (
-    HOP_LENGTH,
-    PADDED_MELS,
-    SLICE_MARGIN,
-    WIN_LENGTH,
-    Subsample,
-    stable_frames,
-)
-from voice.asr.model import CtcRecognizer
+from voice.asr.mel import HOP_LENGTH, SUBSAMPLING, WIN_LENGTH, LogMel
+from voice.asr.network import States
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer, Transcript
 from voice.audio import SAMPLE_RATE
+from voice.errors import VoiceError
+
+# Mel frames needed after an output frame before it no longer changes: the STFT half window
+# (rounded up) and the two stride-2, kernel-3 convolutions.
+STREAM_DELAY = -(-(WIN_LENGTH // 2) // HOP_LENGTH) + 3
+# Output frames at the start of an audio slice that differ from the whole utterance's: the
+# STFT's reflect padding touches two mel frames, which reach two output frames (+1 to spare).
+SLICE_MARGIN = 3
+
+
+def stable_frames(samples: int) -> int:
+    """Output frames of the log-mel recogniser that no later audio can change."""
+    return max(0, -(-(LogMel.num_frames(samples) - STREAM_DELAY) // SUBSAMPLING))
 
 
 @dataclass
@@ -41,47 +45,31 @@ class StreamConfig:
     lookahead: float = 1.28
 
 
-def _split_directions(rnn: nn.RNNBase) -> list[tuple[nn.RNNBase, nn.RNNBase]]:
-    """One single-layer forward and backward RNN per layer, sharing the trained weights."""
-    layers = []
-    for k in range(rnn.num_layers):
-        pair = []
-        for suffix in ("", "_reverse"):
-            size = rnn.input_size if k == 0 else 2 * rnn.hidden_size
-            single = type(rnn)(size, rnn.hidden_size, batch_first=True)
-            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                setattr(single, f"{name}_l0", getattr(rnn, f"{name}_l{k}{suffix}"))
-            pair.append(single.eval())
-        layers.append(tuple(pair))
-    return layers
-
-
 class StreamingRecognizer:
     """feed(block) -> partial text or None; finish() -> final Transcript; then reuse."""
 
     def __init__(self, recognizer: Recognizer, config: StreamConfig | None = None) -> None:
         self.final = recognizer  # writes the text at the endpoint
         self.recognizer = recognizer.streaming_pass()  # writes the partials
-        self.model: CtcRecognizer = self.recognizer.model
+        self.network = self.recognizer.network
+        if self.network.config.get("norm", "global") != "global":
+            raise VoiceError("a recogniser with running (causal) normalisation does not stream")
         self.config = config or StreamConfig()
         self.chunk = max(1, round(self.config.chunk / FRAME_SECONDS))
         self.lookahead = max(0, round(self.config.lookahead / FRAME_SECONDS))
-        self.layers = _split_directions(self.model.rnn)
         self.reset()
 
     def reset(self) -> None:
         self.audio: list[np.ndarray] = []
         self.samples = 0
-        self.committed: list[torch.Tensor] = []  # log-probs of final frames
-        self.states: list[torch.Tensor | tuple | None] = [None] * len(self.layers)
-        self.mels = torch.zeros(0, self.model.config.n_mels)  # final mel frames (causal norm)
+        self.committed: list[np.ndarray] = []  # log-probs of final frames
+        self.states: States | None = None  # the forward directions', after the committed frames
         self.done = 0  # output frames committed
         self.partial = ""
         self.compute_seconds = 0.0
 
-    @torch.no_grad()
-    def _frontend(self, start: int) -> torch.Tensor:
-        """Subsampled frames from output frame `start` to the end of what was heard.
+    def _frontend(self, start: int) -> np.ndarray:
+        """The RNN's frames from output frame `start` to the end of what was heard.
 
         Only the audio those frames depend on is processed, so the cost per chunk does not
         grow with the utterance: a slice that starts on an output-frame boundary gives exactly
@@ -89,36 +77,13 @@ class StreamingRecognizer:
         and the convolutions see padding there), which are computed and dropped.
         """
         first = max(0, start - SLICE_MARGIN)
-        audio = np.concatenate(self.audio)[first * Subsample.STRIDE * HOP_LENGTH:]
-        feats = torch.from_numpy(self.recognizer.features(audio))[None]
-        if self.model.config.norm == "causal":
-            feats = self._causal(feats[0], first * Subsample.STRIDE)
-        else:
-            feats = self.model.normalise(feats)
-        x, _ = self.model.frontend(feats, torch.tensor([feats.shape[1]]))
-        return x[0, start - first:]
+        audio = np.concatenate(self.audio)[first * SUBSAMPLING * HOP_LENGTH:]
+        return self.network.frames(self.recognizer.features(audio))[start - first:]
 
-    def _causal(self, slice_mels: torch.Tensor, offset: int) -> torch.Tensor:
-        """Running normalisation needs every frame since the start: the slice's frames (from
-        mel frame `offset`) join the kept history, which then keeps what no later audio can
-        change. Returns the slice normalised, as one batch."""
-        exact = PADDED_MELS if offset else 0
-        history = torch.cat([self.mels[:offset + exact], slice_mels[exact:]])
-        final = (self.samples - WIN_LENGTH // 2) // HOP_LENGTH + 1 - PADDED_MELS
-        self.mels = history[:max(len(self.mels), final)]
-        return self.model.normalise(history[None])[:, offset:]
-
-    @torch.no_grad()
-    def _run(self, window: torch.Tensor, commit: int) -> torch.Tensor:
+    def _run(self, window: np.ndarray, commit: int) -> np.ndarray:
         """Log-probs of window's frames; forward states advance by `commit` frames."""
-        x = window[None]
-        for k, (forward, backward) in enumerate(self.layers):
-            head, state = forward(x[:, :commit], self.states[k])
-            tail, _ = forward(x[:, commit:], state) if commit < x.shape[1] else (head[:, :0], None)
-            self.states[k] = state
-            back, _ = backward(x.flip(1))
-            x = torch.cat([torch.cat([head, tail], 1), back.flip(1)], -1)
-        return self.model.head(x)[0].log_softmax(-1)
+        log_probs, self.states = self.network.window(window, commit, self.states)
+        return log_probs
 
     def feed(self, block: np.ndarray) -> str | None:
         """Add audio; returns the new partial text whenever a chunk was committed."""
@@ -135,7 +100,8 @@ class StreamingRecognizer:
             log_probs = self._run(window, self.chunk)
             self.committed.append(log_probs[: self.chunk])
             self.done += self.chunk
-        self.partial = self.recognizer.greedy(torch.cat([*self.committed, log_probs[self.chunk:]]))
+        self.partial = self.recognizer.greedy(np.concatenate([*self.committed,
+                                                              log_probs[self.chunk:]]))
         self.compute_seconds += time.perf_counter() - start
         return self.partial
 
@@ -154,7 +120,7 @@ class StreamingRecognizer:
         rest = self._frontend(self.done)
         if len(rest):
             self.committed.append(self._run(rest, len(rest)))
-        log_probs = torch.cat(self.committed)
+        log_probs = np.concatenate(self.committed)
         text = self.recognizer.decode(log_probs)
         words = self.recognizer.align(log_probs, text)
         self.compute_seconds += time.perf_counter() - start

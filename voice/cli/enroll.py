@@ -99,6 +99,7 @@ def enroll(
     from voice.models import find_model
     from voice.text import CharVocab
     from voice.training.asr import enroll as enrolment
+    from voice.training.export import export_asr
 
     if profile == profiles.NONE:
         raise VoiceError("`none` means no profile; choose another name")
@@ -113,7 +114,8 @@ def enroll(
     log(f"voice: adapting to {len(clips)} recordings")
     recognizer, names, info = enrolment.enroll(
         clips, base, enrolment.EnrollConfig(layers=layers, epochs=epochs), _progress())
-    folder = profiles.save_profile(profile, recognizer.model, names, base, info)
+    folder = profiles.save_profile(profile, recognizer.network.model, names, base, info)
+    export_asr(recognizer.network.model, folder)  # the graphs the recognising commands run
     log(f"voice: profile {profile!r} written to {folder} ({info['adapt_seconds']} s)")
 
 

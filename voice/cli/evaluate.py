@@ -291,7 +291,9 @@ def eval_wake(
     import torch
 
     from voice.evaluation.wake import evaluate_wake
-    from voice.wake.detector import WakeDetector
+    from voice.models import models_dir
+    from voice.wake.detector import MODEL_NAME, WakeDetector
+    from voice.wake.model import load_wake_net
 
     detector = WakeDetector.load(model_dir, threshold)
     if split not in ("eval", "dev"):
@@ -307,4 +309,5 @@ def eval_wake(
         confirm = WakeCheck(Recognizer.load(None, "greedy", profile=None,
                                             kind=RecognizerKind.encoder),
                             **({} if edits is None else {"edits": edits}))
-    report(evaluate_wake(detector, data, babble_db, confirm, split), as_json)
+    network = load_wake_net(Path(model_dir) if model_dir else models_dir() / MODEL_NAME)
+    report(evaluate_wake(detector, network, data, babble_db, confirm, split), as_json)

@@ -9,23 +9,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from voice.app import Options, Voice
 from voice.asr.recognizer import Recognizer
 from voice.audio import SAMPLE_RATE, load_audio
 from voice.choices import Mode, Vad
+from voice.cores import use_threads
 from voice.manifest import read_jsonl
 from voice.mt.translator import Translator
 
 
-def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 3,
+def bench_asr(load: Callable[[], Recognizer], manifest: Path, threads: int, runs: int = 3,
               limit: int = 40) -> dict:
-    """Real-time factor of whole-utterance recognition on the first `limit` files, with the
-    model's size (the LSTM/GRU comparison in the README reads both from here)."""
+    """Real-time factor of whole-utterance recognition on the first `limit` files, the
+    recogniser loaded by load() after this process is set to `threads` threads."""
     audio = _recordings(manifest, limit)
     seconds = sum(len(a) for a in audio) / SAMPLE_RATE
-    torch.set_num_threads(threads)
+    use_threads(threads)
+    recognizer = load()
     recognizer.recognize(audio[0])  # warm-up
     rtfs = []
     for _ in range(runs):
@@ -33,8 +34,7 @@ def bench_asr(recognizer: Recognizer, manifest: Path, threads: int, runs: int = 
         for a in audio:
             recognizer.recognize(a)
         rtfs.append((time.perf_counter() - start) / seconds)
-    return {"stage": "asr", "cell": recognizer.model.config.cell,
-            "parameters": sum(p.numel() for p in recognizer.model.parameters()),
+    return {"stage": "asr", "cell": recognizer.network.config["cell"],
             "threads": threads, "files": len(audio),
             "audio_seconds": round(seconds, 1), "rtf_median": round(statistics.median(rtfs), 4),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
@@ -82,7 +82,7 @@ def bench_vad(manifest: Path, limit: int = 40, gap: float = 1.0) -> list[dict]:
     from voice.endpoint import EndpointConfig, make_vad
     from voice.evaluation.asr import NOISES, add_noise
 
-    torch.set_num_threads(1)
+    use_threads(1)
     recordings = _recordings(manifest, limit)
     clean = _with_gaps(recordings, gap)
     rng = np.random.default_rng(0)

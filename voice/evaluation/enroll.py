@@ -18,7 +18,7 @@ from voice.errors import VoiceError
 from voice.evaluation.asr import score
 from voice.manifest import read_jsonl
 from voice.text import CharVocab
-from voice.training.asr.enroll import Clip, EnrollConfig, enroll, features
+from voice.training.asr.enroll import Clip, EnrollConfig, enroll, features, trainable
 
 
 def evaluate_enrolment(manifest: Path, speaker: str | None, minutes: list[float],
@@ -32,12 +32,13 @@ def evaluate_enrolment(manifest: Path, speaker: str | None, minutes: list[float]
     audio = [load_audio(manifest.parent / r["audio"]) for r in test]
     references = [r["text"] for r in test]
     scorer = Recognizer.load(model_dir, None, profile=None)
-    base_state = {k: v.clone() for k, v in scorer.model.state_dict().items()}
+    scorer.network = trainable(model_dir).network  # the PyTorch weights, to swap adaptations in
+    base_state = {k: v.clone() for k, v in scorer.network.model.state_dict().items()}
     available = sum(r["duration"] for r in pool) / 60
     for amount in minutes:
         if amount > available + 1e-6:
             raise VoiceError(f"{manifest}: {available:.1f} min to enrol with, not {amount:g}")
-        scorer.model.load_state_dict(base_state)
+        scorer.network.model.load_state_dict(base_state)
         info = {"clips": 0, "minutes": 0.0, "adapt_seconds": 0.0}
         if amount > 0:
             chosen = pool[:int(np.searchsorted(np.cumsum([r["duration"] for r in pool]) / 60,
@@ -45,7 +46,7 @@ def evaluate_enrolment(manifest: Path, speaker: str | None, minutes: list[float]
             clips = features([Clip(manifest.parent / r["audio"], r["text"]) for r in chosen],
                              CharVocab(), lambda _: None, scorer)
             adapted, _, info = enroll(clips, model_dir, config)
-            scorer.model.load_state_dict(adapted.model.state_dict())
+            scorer.network.model.load_state_dict(adapted.network.model.state_dict())
         yield {"set": manifest.stem + (f":{speaker}" if speaker else ""),
                "enrol_minutes": info["minutes"], "enrol_clips": info["clips"],
                "adapt_seconds": info["adapt_seconds"], "test_clips": len(test),

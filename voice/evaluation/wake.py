@@ -29,14 +29,15 @@ def _confirmed(check: Callable[[np.ndarray], bool], audio: np.ndarray, step: int
     return check(audio[:end])
 
 
-def evaluate_wake(detector, folder: Path, babble_db: float = 10.0,
+def evaluate_wake(detector, model, folder: Path, babble_db: float = 10.0,
                   check: Callable[[np.ndarray], bool] | None = None,
                   split: str = "eval") -> Iterator[dict]:
     """Misses on the eval voices (clean, then with other speech babble_db under them), the
     sound-alikes they accept, and false accepts per hour over the eval speech streamed with
     its state carried (offline scoring, which equals streaming: tests/test_wake.py); with a
-    check (voice.wake.check), a detection counts only when the check confirms it."""
-    model, threshold = detector.model, detector.threshold
+    check (voice.wake.check), a detection counts only when the check confirms it. model: the
+    detector's PyTorch network (voice.wake.model), which scores clips in batches."""
+    threshold = detector.threshold
     refractory = round(detector.refractory / detector.step_seconds)
     rows = {kind: list(read_jsonl(folder / f"{split}-{kind}.jsonl"))
             for kind in ("wake", "confusers")}

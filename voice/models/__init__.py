@@ -12,7 +12,7 @@ from pathlib import Path
 from voice.errors import VoiceError
 
 SHIPPED = Path(str(files(__name__)))
-CONFIG = "config.json"
+CONFIG, WEIGHTS = "config.json", "model.safetensors"
 RECIPES = {"asr-es": ("asr", ["asr-es-real-ft"]), "asr-es-encoder": ("asr", ["asr-es-encoder"]),
            "mt-es-en": ("mt", ["mt-es-en-compact", "mt-es-en-everyday"]),
            "intent-es": ("intent", ["intent-es"]), "wake-es": ("wake", ["wake-es"])}

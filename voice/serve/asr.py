@@ -17,7 +17,6 @@ from concurrent.futures import Executor
 from typing import TypeVar
 
 import numpy as np
-import torch
 from wyoming.asr import Transcribe, Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
@@ -139,7 +138,7 @@ class Transcription:
         heard it."""
         if self.streaming.feed(block) is None:
             return None
-        heard = self.asr.recognizer.greedy(torch.cat(self.streaming.committed))
+        heard = self.asr.recognizer.greedy(np.concatenate(self.streaming.committed))
         return heard[:heard.rfind(" ") + 1].split()
 
     async def extend(self, words: list[str]) -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from voice.app import Voice, assisting, translating
 from voice.asr.recognizer import Recognizer, Transcript
@@ -48,7 +47,7 @@ class TakingTurns:
         with self._lock:
             return self._recognizer.recognize(audio)
 
-    def decode(self, log_probs: torch.Tensor) -> str:
+    def decode(self, log_probs: np.ndarray) -> str:
         with self._lock:
             return self._recognizer.decode(log_probs)
 

@@ -41,8 +41,8 @@ class Wake(Service):
                               languages=[LANGUAGE], phrase=PHRASE)]))
 
     def open(self, send: Send) -> Receive:
-        detector = WakeDetector(self.detector.model, self.detector.threshold,
-                                self.detector.refractory)
+        detector = WakeDetector(self.detector.network, self.detector.config,
+                                self.detector.threshold, self.detector.refractory)
         return Listening(detector, send, self.check).receive
 
 

@@ -8,11 +8,20 @@ outputs on a sample batch, or the export fails.
 from __future__ import annotations
 
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from voice.asr.model import (
+    AsrModelConfig,
+    CtcRecognizer,
+    FramesGraph,
+    TorchAcoustic,
+    WindowGraph,
+)
+from voice.asr.network import FRAMES, WINDOW, OnnxAcoustic, zero_states
 from voice.checkpoint import load_model
 from voice.errors import VoiceError
 from voice.intent.data import Vocab, Vocabs
@@ -21,6 +30,9 @@ from voice.intent.parser import GRAPH, IntentParser
 from voice.mt.model import DecoderGraph, EncoderGraph, MtModelConfig, Seq2Seq, TorchNetwork
 from voice.mt.network import DECODER, ENCODER, OnnxNetwork
 from voice.mt.tokenizer import EOS, PAD
+from voice.wake.detector import GRAPH as GRAPH_WAKE
+from voice.wake.detector import OnnxWake
+from voice.wake.model import WakeNet, load_wake_net, torch_wake
 
 OPSET = 17
 TOLERANCE = 1e-4
@@ -107,6 +119,84 @@ def _require(error: float, out: Path, what: str) -> None:
                          f"(outputs by {error:.2g})")
 
 
+def export_asr(model: CtcRecognizer, out: Path) -> None:
+    """frames.onnx and window.onnx (voice.asr.network) of a recogniser into folder out, with
+    float16 weights (cast to float32 when onnxruntime loads them: the same values as the
+    float16 checkpoint, in half the disk)."""
+    was_training = model.training
+    model.eval()
+    try:
+        features = torch.randn(1, 50, model.config.n_mels)
+        _export(FramesGraph(model), (features,), out / FRAMES, ["features"], ["x"],
+                {"features": {1: "frames"}, "x": {1: "steps"}})
+        x = FramesGraph(model)(features)
+        states = zero_states(asdict(model.config))
+        names = [f"state{i}" for i in range(len(states))]
+        _export(WindowGraph(model), (x, torch.tensor(3), *map(torch.from_numpy, states)),
+                out / WINDOW, ["x", "commit", *names], ["log_probs", *(f"new_{n}" for n in names)],
+                {"x": {1: "steps"}, "log_probs": {1: "steps"}})
+        for name in (FRAMES, WINDOW):
+            _half_weights(out / name)
+        _check_asr(model, out)
+    finally:
+        model.train(was_training)
+
+
+def _half_weights(path: Path) -> None:
+    """Store a graph's float32 weights as float16, each followed by a Cast back to float32."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = onnx.load(str(path))
+    casts = []
+    for tensor in graph.graph.initializer:
+        if tensor.data_type == TensorProto.FLOAT and np.prod(tensor.dims) >= 256:
+            name = tensor.name
+            tensor.CopyFrom(numpy_helper.from_array(
+                numpy_helper.to_array(tensor).astype(np.float16), f"{name}.fp16"))
+            casts.append(helper.make_node("Cast", [f"{name}.fp16"], [name], to=TensorProto.FLOAT))
+    nodes = [*casts, *graph.graph.node]
+    del graph.graph.node[:]
+    graph.graph.node.extend(nodes)
+    onnx.save(graph, str(path))
+
+
+def _check_asr(model: CtcRecognizer, out: Path) -> None:
+    """The graphs against the PyTorch model: a whole utterance, and two streamed windows."""
+    config = asdict(model.config)
+    ours, theirs = OnnxAcoustic(out, config, threads=1), TorchAcoustic(model)
+    features = np.random.default_rng(0).standard_normal((120, model.config.n_mels),
+                                                        dtype=np.float32)
+    x = ours.frames(features)
+    _require(float(np.abs(x - theirs.frames(features)).max()), out, "recogniser's front end")
+    states = expected = None
+    for window, commit in ((x[:20], 8), (x[8:], len(x) - 8)):
+        log_probs, states = ours.window(window, commit, states)
+        reference, expected = theirs.window(window, commit, expected)
+        _require(float(np.abs(log_probs - reference).max()), out, "recogniser")
+
+
+def export_wake(model: WakeNet, out: Path) -> None:
+    """model.onnx (voice.wake.detector.GRAPH) of a wake detector into folder out."""
+    was_training = model.training
+    model.eval()
+    try:
+        c = model.config
+        frames = torch.randn(1, 6 * c.stride, c.n_mels)
+        state = torch.zeros(c.layers, 1, c.hidden)
+        _export(model, (frames, state), out / GRAPH_WAKE, ["frames", "state"],
+                ["logits", "new_state"], {"frames": {1: "frames"}, "logits": {1: "steps"}})
+        ours, theirs = OnnxWake(out / GRAPH_WAKE, c), torch_wake(model)
+        audio = np.random.default_rng(0).standard_normal((1, 40 * c.stride, c.n_mels),
+                                                         dtype=np.float32)
+        state = expected = None
+        for block in (audio[:, :10 * c.stride], audio[:, 10 * c.stride:]):
+            (logits, state), (reference, expected) = ours(block, state), theirs(block, expected)
+            _require(float(np.abs(logits - reference).max()), out, "wake detector")
+    finally:
+        model.train(was_training)
+
+
 def export_model(path: Path) -> str:
     """Export the model in folder path (any kind `voice train` makes) from its saved weights;
     returns its kind."""
@@ -116,6 +206,12 @@ def export_model(path: Path) -> str:
         model = Seq2Seq(MtModelConfig(**config["model"]))
         model.load_state_dict(state)
         export_mt(model, path)
+    elif kind == "asr":
+        model = CtcRecognizer(AsrModelConfig(**config["model"]))
+        model.load_state_dict(state)
+        export_asr(model, path)
+    elif kind == "wake":
+        export_wake(load_wake_net(path), path)
     elif kind == "intent":
         model = IntentNet(IntentModelConfig(**config["model"]))
         model.load_state_dict(state)

@@ -27,8 +27,10 @@ from voice.audio import SAMPLE_RATE, load_audio
 from voice.checkpoint import save_model
 from voice.manifest import read_jsonl
 from voice.training.asr.augment import SILENCE, AugmentConfig, augment
+from voice.training.export import export_model
 from voice.training.trainer import TrainConfig
-from voice.wake.detector import PHRASE, WakeFeatures, WakeModelConfig, WakeNet, peaks
+from voice.wake.detector import PHRASE, WakeFeatures, WakeModelConfig, peaks
+from voice.wake.model import WakeNet
 
 GAP = 0.3  # seconds of quiet between the clips of a false-accept stream
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(4, 20))  # calibration grid
@@ -268,6 +270,7 @@ class WakeTask:
         config["threshold"] = self.threshold
         save_model(out, model, {"kind": "wake", "phrase": PHRASE, "model": config,
                                 "dev": metrics, "recipe": dataclasses.asdict(self.recipe)})
+        export_model(out)  # the graph the runtime runs, from the saved (fp16) weights
 
 
 @torch.no_grad()

@@ -9,19 +9,17 @@ seconds. Runtime module: no training or corpus code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import nn
 
 from voice.asr.mel import HOP_LENGTH, WIN_LENGTH, LogMel
 from voice.audio import SAMPLE_RATE
-from voice.checkpoint import load_model
 from voice.config import from_dict
 from voice.errors import VoiceError
-from voice.models import models_dir
+from voice.models import model_config, models_dir
 
 PHRASE = "oye Zafira"
 MODEL_NAME = "wake-es"
@@ -50,42 +48,48 @@ class WakeFeatures(LogMel):
         return 0 if samples < WIN_LENGTH else (samples - WIN_LENGTH) // HOP_LENGTH + 1
 
 
-class WakeNet(nn.Module):
-    """Log-mel frames -> one wake logit per `stride` frames. The feature mean and spread of
-    the training data are kept as buffers, so the export is the whole model."""
+GRAPH = "model.onnx"  # frames (1, T, n_mels), state (layers, 1, hidden) -> logits, state
+State = np.ndarray | None
+# the network: (frames (1, T, n_mels), carried state or None) -> (logits (1, T // stride), state)
+WakeNetwork = Callable[[np.ndarray, State], tuple[np.ndarray, np.ndarray]]
 
-    def __init__(self, config: WakeModelConfig) -> None:
-        super().__init__()
-        self.config = config
-        self.register_buffer("mean", torch.zeros(config.n_mels))
-        self.register_buffer("std", torch.ones(config.n_mels))
-        self.gru = nn.GRU(config.n_mels, config.hidden, config.layers, batch_first=True,
-                          dropout=config.dropout if config.layers > 1 else 0.0)
-        self.head = nn.Linear(config.hidden, 1)
 
-    def forward(self, frames: torch.Tensor, state: torch.Tensor | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, T, n_mels) -> (logits (B, T // stride), state); trailing frames that do not
-        fill a step are ignored (the detector keeps them for the next block)."""
-        s = self.config.stride
-        steps = frames.shape[1] // s
-        x = (frames[:, :steps * s] - self.mean) / self.std
-        x = x.reshape(x.shape[0], steps, s, -1).mean(2)
-        out, state = self.gru(x, state)
-        return self.head(out)[..., 0], state
+class OnnxWake:
+    """The exported WakeNet (voice.wake.model) on onnxruntime, one thread."""
+
+    def __init__(self, path: Path, config: WakeModelConfig) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(path, options,
+                                                    providers=["CPUExecutionProvider"])
+        self.zero = np.zeros((config.layers, 1, config.hidden), np.float32)
+
+    def __call__(self, frames: np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray]:
+        logits, state = self.session.run(None, {
+            "frames": np.asarray(frames, np.float32),
+            "state": self.zero if state is None else state})
+        return logits, state
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 class WakeDetector:
     """feed(block) -> True when the wake phrase ended in this block. `heard_at` is then the
     stream time (seconds) of the detecting step: what follows it is the command."""
 
-    def __init__(self, model: WakeNet, threshold: float | None = None,
-                 refractory: float | None = None) -> None:
-        self.model = model.eval()
-        self.features = WakeFeatures(model.config.n_mels)
-        self.threshold = model.config.threshold if threshold is None else threshold
-        self.refractory = model.config.refractory if refractory is None else refractory
-        self.step_seconds = model.config.stride * HOP_LENGTH / SAMPLE_RATE
+    def __init__(self, network: WakeNetwork, config: WakeModelConfig,
+                 threshold: float | None = None, refractory: float | None = None) -> None:
+        self.network = network
+        self.config = config
+        self.features = WakeFeatures(config.n_mels)
+        self.threshold = config.threshold if threshold is None else threshold
+        self.refractory = config.refractory if refractory is None else refractory
+        self.step_seconds = config.stride * HOP_LENGTH / SAMPLE_RATE
         self.reset()
 
     @classmethod
@@ -95,12 +99,11 @@ class WakeDetector:
         if not (folder / "model.safetensors").is_file():
             raise VoiceError(f"no wake model at {folder}: run `voice data build wake` then "
                              "`voice train wake --recipe recipes/wake-es.toml`")
-        state, config = load_model(folder)
+        config = model_config(folder, GRAPH)
         if config.get("kind") != "wake":
             raise VoiceError(f"{folder}: not a wake model")
-        model = WakeNet(from_dict(WakeModelConfig, config["model"], str(folder)))
-        model.load_state_dict(state)
-        return cls(model, threshold)
+        settings = from_dict(WakeModelConfig, config["model"], str(folder))
+        return cls(OnnxWake(folder / GRAPH, settings), settings, threshold)
 
     @staticmethod
     def available(path: str | Path | None = None) -> bool:
@@ -112,28 +115,28 @@ class WakeDetector:
 
     def reset(self) -> None:
         self.samples = np.zeros(0, np.float32)  # not yet in a frame
-        self.frames = torch.zeros(0, self.model.config.n_mels)  # not yet in a step
-        self.state: torch.Tensor | None = None
+        self.frames = np.zeros((0, self.config.n_mels), np.float32)  # not yet in a step
+        self.state: State = None
         self.steps = 0  # network steps so far
         self.quiet_until = -1  # no detection before this step
         self.heard_at: float | None = None
 
-    @torch.no_grad()
     def scores(self, block: np.ndarray) -> np.ndarray:
         """Probabilities of the steps this block completes (the state carries on)."""
         self.samples = np.concatenate([self.samples, np.asarray(block, np.float32)])
         count = WakeFeatures.num_frames(len(self.samples))
         if count:
             used = (count - 1) * HOP_LENGTH + WIN_LENGTH
-            frames = torch.from_numpy(self.features(self.samples[:used]))
+            frames = self.features(self.samples[:used])
             self.samples = self.samples[count * HOP_LENGTH:]
-            self.frames = torch.cat([self.frames, frames])
-        steps = len(self.frames) // self.model.config.stride
+            self.frames = np.concatenate([self.frames, frames])
+        steps = len(self.frames) // self.config.stride
         if not steps:
             return np.zeros(0, np.float32)
-        logits, self.state = self.model(self.frames[None], self.state)
-        self.frames = self.frames[steps * self.model.config.stride:]
-        return torch.sigmoid(logits[0]).numpy()
+        logits, self.state = self.network(self.frames[None, :steps * self.config.stride],
+                                          self.state)
+        self.frames = self.frames[steps * self.config.stride:]
+        return _sigmoid(logits[0])
 
     def feed(self, block: np.ndarray) -> bool:
         """Score the block; True on a detection (then none for `refractory` seconds)."""
@@ -146,11 +149,11 @@ class WakeDetector:
             self.steps += 1
         return fired
 
-    @torch.no_grad()
     def probabilities(self, audio: np.ndarray) -> np.ndarray:
         """Every step's probability for a whole recording at once (what feeding it gives)."""
-        frames = torch.from_numpy(self.features(audio))[None]
-        return torch.sigmoid(self.model(frames)[0][0]).numpy()
+        frames = self.features(audio)
+        frames = frames[:len(frames) // self.config.stride * self.config.stride]
+        return _sigmoid(self.network(frames[None], None)[0][0])
 
     def detections(self, audio: np.ndarray, block: float = 0.1) -> list[float]:
         """Times (s) of the detections in a recording, fed as the live audio would be."""

@@ -21,8 +21,10 @@ from torch import nn
 
 from voice.asr.frontend import FRONTENDS, Subsample
 from voice.asr.mel import LogMel
+from voice.asr.model import AsrModelConfig, CtcRecognizer, TorchAcoustic
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
+from voice.checkpoint import load_model
 from voice.errors import VoiceError, VoiceInputError
 from voice.text import CharVocab, normalize_es
 from voice.training.asr.augment import AugmentConfig
@@ -78,7 +80,8 @@ def features(clips: list[Clip], vocab: CharVocab, skip: Callable[[str], None],
     a clip that cannot be read, has no text or is too short for its text is reported through
     skip and left out."""
     extract = recognizer.features if recognizer is not None else LogMel()
-    frontend = FRONTENDS[recognizer.model.config.features] if recognizer else Subsample
+    frontend = FRONTENDS[recognizer.network.config.get("features", "logmel")] \
+        if recognizer else Subsample
     feats: list[np.ndarray] = []
     texts: list[str] = []
     for clip in clips:
@@ -110,7 +113,7 @@ def adapted_names(model: nn.Module, layers: int) -> list[str]:
 def adapt(recognizer: Recognizer, clips: FeatureSet, config: EnrollConfig,
           progress: Callable[[int, int, float], None] | None = None) -> list[str]:
     """Fine-tune recognizer's model in place on the clips; returns the names it changed."""
-    model = recognizer.model
+    model = recognizer.network.model
     names = adapted_names(model, config.layers)
     frozen = max(0, model.config.layers - config.layers)
     for name, param in model.named_parameters():
@@ -144,15 +147,26 @@ def adapt(recognizer: Recognizer, clips: FeatureSet, config: EnrollConfig,
     return names
 
 
+def trainable(model_dir: Path) -> Recognizer:
+    """The model in model_dir as a greedy recogniser on its PyTorch weights (no profile):
+    what enrolment adapts in place."""
+    shipped = Recognizer.load(model_dir, "greedy", profile=None)
+    state, config = load_model(model_dir)
+    model = CtcRecognizer(AsrModelConfig(**config["model"]))
+    model.load_state_dict(state)
+    return Recognizer(TorchAcoustic(model.eval()), shipped.vocab, features=shipped.features)
+
+
 def enroll(clips: FeatureSet, model_dir: Path, config: EnrollConfig,
            progress: Callable[[int, int, float], None] | None = None
            ) -> tuple[Recognizer, list[str], dict]:
     """The model in model_dir adapted to the clips (greedy recogniser, no profile applied),
     the names of the changed tensors and what to record of it."""
-    recognizer = Recognizer.load(model_dir, "greedy", profile=None)
+    recognizer = trainable(model_dir)
     start = time.perf_counter()
     names = adapt(recognizer, clips, config, progress)
-    minutes = float(clips.lengths().sum()) / FRONTENDS[recognizer.model.config.features].RATE / 60
+    minutes = float(clips.lengths().sum()) / \
+        FRONTENDS[recognizer.network.config.get("features", "logmel")].RATE / 60
     return recognizer, names, {"clips": len(clips), "minutes": round(minutes, 2),
                                "adapt_seconds": round(time.perf_counter() - start, 1),
                                "layers": config.layers, "epochs": config.epochs}

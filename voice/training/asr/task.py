@@ -28,6 +28,7 @@ from voice.training.asr.augment import AugmentConfig
 from voice.training.asr.batches import AsrBatches, AsrDataConfig, Batch, SetTargets, collate
 from voice.training.asr.features import FeatureSet
 from voice.training.asr.teacher import TeacherFrames
+from voice.training.export import export_model
 from voice.training.trainer import TrainConfig, to_device
 
 
@@ -254,3 +255,5 @@ class AsrTask:
                                 "vocab": self.vocab.symbols[1:], "dev": metrics,
                                 "recipe": {k: v for k, v in recipe.items()
                                            if k not in ("lm", "decode")}})
+        if bare.config.norm == "global" and not bare.config.tune_blocks:
+            export_model(out)  # the graphs the runtime runs, from the saved (fp16) weights
