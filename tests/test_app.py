@@ -29,7 +29,7 @@ def test_load_takes_names_or_enums_and_options_pickle():
 def test_one_voice_keeps_its_models_and_its_commands_share_the_network():
     v = voice.load(profile=None)
     assert v.recognizer is v.recognizer and v.recognizer.kind is RecognizerKind.encoder
-    assert v.commands.model is v.recognizer.model  # the grammar decoder is its own
+    assert v.commands.network is v.recognizer.network  # the grammar decoder is its own
     assert v.assistant() is v.assistant()
     assert v.transcribe(SAMPLE).text == v.recognizer.recognize(load_audio(SAMPLE)).text
 

@@ -1,6 +1,6 @@
 """`pip install .` into a fresh virtual environment, then every kind of runtime command from
-another folder with no VOICE_* variable: the shipped models travel inside the package and no
-runtime path needs an extra's package."""
+another folder with no VOICE_* variable: the shipped models travel inside the package, no
+runtime path needs an extra's package, and the runtime installs without torch (issue 39)."""
 
 import json
 import os
@@ -46,3 +46,13 @@ def test_a_fresh_install_runs_from_any_folder(tmp_path):
     parsed = voice("intent", "--json", "apaga la luz del salón")
     assert parsed.returncode == 0, parsed.stderr
     assert json.loads(parsed.stdout)["intent"] == "HassTurnOff"
+    heard = voice("transcribe", "--json", str(SAMPLE))
+    assert heard.returncode == 0, heard.stderr
+    assert "conferencia" in json.loads(heard.stdout)["text"]
+    # no training framework: torch is not installed, and a training command says what to add
+    python = str(venv / "bin" / "python")
+    missing = subprocess.run([python, "-c", "import torch"], capture_output=True, text=True)
+    assert missing.returncode != 0 and "No module named 'torch'" in missing.stderr
+    exported = voice("export", str(tmp_path / "any-model"))
+    assert exported.returncode == 2 and "pip install 'voice[train]'" in exported.stderr
+    assert len(exported.stderr.strip().splitlines()) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import time
@@ -76,6 +77,10 @@ def acoustic(path: Path, config: dict, profile: Path | None) -> Acoustic:
         profiles.check_profile(profile, path)
     if (where / FRAMES).is_file() and (where / WINDOW).is_file():
         return OnnxAcoustic(where, config)
+    if importlib.util.find_spec("torch") is None:
+        raise VoiceError(f"{where} has no ONNX graphs ({FRAMES}, {WINDOW}): run `voice "
+                         f"export {path}` (or `voice enroll` again) where the train extra is "
+                         "installed")
     from voice.asr.model import AsrModelConfig, CtcRecognizer, TorchAcoustic
     from voice.checkpoint import load_model
 

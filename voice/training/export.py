@@ -1,8 +1,9 @@
 """The ONNX graphs the runtime runs, written beside a trained model's weights: the last step of
 `voice train`, and `voice export` for a model folder trained before.
 
-Each export is checked on the spot: the graphs on onnxruntime must give the PyTorch model's
-outputs on a sample batch, or the export fails.
+Weights are stored as float16 and cast to float32 when onnxruntime loads them: the values of
+the float16 checkpoint, in half the disk. Each export is checked on the spot: the graphs on
+onnxruntime must give the PyTorch model's outputs on a sample input, or the export fails.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from voice.asr.model import (
 from voice.asr.network import FRAMES, WINDOW, OnnxAcoustic, zero_states
 from voice.checkpoint import load_model
 from voice.errors import VoiceError
+from voice.files import atomic_path
 from voice.intent.data import Vocab, Vocabs
 from voice.intent.model import IntentModelConfig, IntentNet, torch_logits
 from voice.intent.parser import GRAPH, IntentParser
@@ -67,11 +69,12 @@ def export_mt(model: Seq2Seq, out: Path) -> None:
 
 def _export(graph: torch.nn.Module, inputs: tuple, path: Path, input_names: list[str],
             output_names: list[str], dynamic_axes: dict) -> None:
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's notes on shapes; _check_mt is the test
-        torch.onnx.export(graph.eval(), inputs, str(path), input_names=input_names,
+    with torch.no_grad(), warnings.catch_warnings(), atomic_path(path, ".onnx") as partial:
+        warnings.simplefilter("ignore")  # the tracer's notes on shapes; the checks test it
+        torch.onnx.export(graph.eval(), inputs, str(partial), input_names=input_names,
                           output_names=output_names, dynamic_axes=dynamic_axes,
                           opset_version=OPSET, dynamo=False)
+        _half_weights(partial)
 
 
 def _check_mt(model: Seq2Seq, out: Path, src: np.ndarray, lengths: np.ndarray) -> None:
@@ -120,9 +123,7 @@ def _require(error: float, out: Path, what: str) -> None:
 
 
 def export_asr(model: CtcRecognizer, out: Path) -> None:
-    """frames.onnx and window.onnx (voice.asr.network) of a recogniser into folder out, with
-    float16 weights (cast to float32 when onnxruntime loads them: the same values as the
-    float16 checkpoint, in half the disk)."""
+    """frames.onnx and window.onnx (voice.asr.network) of a recogniser into folder out."""
     was_training = model.training
     model.eval()
     try:
@@ -135,8 +136,6 @@ def export_asr(model: CtcRecognizer, out: Path) -> None:
         _export(WindowGraph(model), (x, torch.tensor(3), *map(torch.from_numpy, states)),
                 out / WINDOW, ["x", "commit", *names], ["log_probs", *(f"new_{n}" for n in names)],
                 {"x": {1: "steps"}, "log_probs": {1: "steps"}})
-        for name in (FRAMES, WINDOW):
-            _half_weights(out / name)
         _check_asr(model, out)
     finally:
         model.train(was_training)
