@@ -24,6 +24,11 @@ def parallel_map(fn: Callable[[J], R], jobs: Sequence[J], description: str,
                TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(description, total=len(jobs))
+        if processes == 1:  # no worker process to start (nor to fork from a threaded parent)
+            for i, job in enumerate(jobs):
+                results[i] = fn(job)
+                progress.advance(task)
+            return results
         with get_context("fork").Pool(processes) as pool:
             indexed = pool.imap_unordered(_call, [(fn, i, job) for i, job in enumerate(jobs)],
                                           chunksize=8)
