@@ -13,13 +13,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from voice.asr.beam import BeamConfig, BeamDecoder
 from voice.asr.lm import WordLM
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
 from voice.checkpoint import load_model
+from voice.cores import use_threads
 from voice.manifest import read_jsonl
 from voice.metrics import error_rates
 from voice.text import CharVocab
@@ -42,7 +42,7 @@ def scores(model: str, cache: Path,
         rows = list(read_jsonl(manifest))[:limit or None]
         lead, trail = (int(p * 16_000) for p in pad)
         lps = [recognizer.log_probs(np.pad(load_audio(Path(manifest).parent / r["audio"]),
-                                           (lead, trail))).numpy() for r in rows]
+                                           (lead, trail))) for r in rows]
         out[name] = (lps, [r["text"] for r in rows])
         arrays[f"{name}_lp"] = np.array(lps, dtype=object)
         arrays[f"{name}_ref"] = np.array([r["text"] for r in rows], dtype=object)
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--cache", default="")
     parser.add_argument("--pad", default="0:0", help="seconds of silence before:after each clip")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    use_threads(1)
     cache = Path(args.cache or Path("runs") / f"logprobs-{Path(args.model).name}.npz")
     sets = scores(args.model, cache, tuple(map(float, args.pad.split(":"))))
     vocab = CharVocab(load_model(args.model)[1]["vocab"])
@@ -70,7 +70,7 @@ def main() -> None:
             decoder = BeamDecoder(vocab, lm, BeamConfig(lm_weight=weight, word_score=word_score))
             row = {"lm": lm_path, "lm_weight": weight, "word_score": word_score}
             for name, (lps, refs) in sets.items():
-                hyps = [decoder.decode(torch.from_numpy(lp.astype(np.float32))) for lp in lps]
+                hyps = [decoder.decode(lp.astype(np.float32)) for lp in lps]
                 rates = error_rates(refs, hyps)
                 row[name] = f"{rates['wer']:.1f}/{rates['cer']:.1f}"
             print(json.dumps(row), flush=True)
