@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from voice.asr.decode import collapse, greedy
+from voice.asr.decode import collapse, ctc_score, greedy
 from voice.asr.mel import LogMel
 from voice.asr.model import AsrModelConfig, CtcRecognizer, TorchAcoustic
 from voice.asr.recognizer import FRAME_SECONDS, Recognizer
@@ -333,3 +333,17 @@ def test_the_shipped_graphs_recognise_as_the_trained_weights_do(kind):
         config = StreamConfig(0.32, 0.64)
         streamed = [_streamed_log_probs(r, audio, config)[0] for r in (shipped, trained)]
         assert np.abs(streamed[0] - streamed[1]).max() < 1e-4
+
+
+def test_ctc_score_is_torchs_ctc_loss_negated():
+    """The command grammar's acoustic score sums every alignment as torch's CTC loss does,
+    repeats (which need a blank between) and an empty text included."""
+    rng = np.random.default_rng(0)
+    for frames, ids in ((30, [3, 4, 4, 5]), (10, []), (3, [3, 3, 3]), (50, [5, 6, 7, 8, 9])):
+        log_probs = torch.log_softmax(torch.from_numpy(
+            rng.standard_normal((frames, 12)).astype(np.float32)), -1)
+        loss = torch.nn.functional.ctc_loss(
+            log_probs[:, None], torch.tensor(ids, dtype=torch.long).reshape(1, -1),
+            torch.tensor([frames]), torch.tensor([len(ids)]), blank=0, reduction="sum")
+        assert ctc_score(log_probs.numpy(), ids, blank=0) == pytest.approx(-float(loss),
+                                                                           rel=1e-5)

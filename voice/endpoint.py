@@ -15,6 +15,7 @@ import numpy as np
 
 from voice.audio import SAMPLE_RATE
 from voice.choices import Vad
+from voice.engine import session
 from voice.models import SHIPPED
 
 
@@ -27,12 +28,7 @@ class SileroVad:
     context = 64
 
     def __init__(self, threshold: float = 0.5) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            SHIPPED / "vad" / "silero_vad.onnx", options, providers=["CPUExecutionProvider"])
+        self.session = session(SHIPPED / "vad" / "silero_vad.onnx")
         self.threshold = threshold
         self.rate = np.array(SAMPLE_RATE, np.int64)
         self.reset()

@@ -34,25 +34,37 @@ class Span:
     end: int  # one past the last frame
 
 
+def _ctc_states(ids: list[int], blank: int) -> tuple[np.ndarray, np.ndarray]:
+    """CTC's states for ids, blanks between and around them (2 len(ids) + 1 token ids), and
+    where a state may also be entered from two back (a token unlike the one before it)."""
+    extended = np.full(2 * len(ids) + 1, blank)
+    extended[1::2] = ids
+    skip = np.zeros(len(extended), dtype=bool)
+    skip[3::2] = extended[3::2] != extended[1:-2:2]
+    return extended, skip
+
+
+def _shifted(alpha: np.ndarray, by: int) -> np.ndarray:
+    """alpha moved `by` states on (the predecessors' scores), -inf coming in."""
+    return np.concatenate([np.full(by, -np.inf), alpha])[:len(alpha)]
+
+
 def forced_align(log_probs: np.ndarray, ids: list[int],
                  blank: int = CharVocab.BLANK) -> list[Span]:
     """The frames of each token of ids on the most probable CTC path (T, V) -> spans, in order.
     Viterbi over the blank-interleaved ids; ties go as in torchaudio's forced_align (stay, then
     the previous state, then the skip), so word times are the same."""
-    steps, states = len(log_probs), 2 * len(ids) + 1
-    extended = np.full(states, blank)
-    extended[1::2] = ids
-    skip = np.zeros(states, dtype=bool)  # a token state may be entered from two states back
-    skip[3::2] = extended[3::2] != extended[1:-2:2]
+    extended, skip = _ctc_states(ids, blank)
+    steps, states = len(log_probs), len(extended)
     alpha = np.full(states, -np.inf)
     alpha[:2] = log_probs[0, extended[:2]]
     back = np.zeros((steps, states), dtype=np.int8)  # 0: stayed, 1: from s-1, 2: from s-2
     for t in range(1, steps):
         best, move = alpha.copy(), np.zeros(states, dtype=np.int8)
-        previous = np.concatenate([[-np.inf], alpha[:-1]])
+        previous = _shifted(alpha, 1)
         better = previous > best
         best[better], move[better] = previous[better], 1
-        twice = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha])[:states], -np.inf)
+        twice = np.where(skip, _shifted(alpha, 2), -np.inf)
         better = twice > best
         best[better], move[better] = twice[better], 2
         alpha, back[t] = best + log_probs[t, extended], move
@@ -78,16 +90,12 @@ def ctc_score(log_probs: np.ndarray, ids: list[int], blank: int = CharVocab.BLAN
     """ln P(ids | frames) under CTC, all alignments summed (what torch's ctc_loss negates);
     -inf when the frames are too few for the ids."""
     frames = np.asarray(log_probs, dtype=np.float64)
-    states = 2 * len(ids) + 1
-    extended = np.full(states, blank)
-    extended[1::2] = ids
-    skip = np.zeros(states, dtype=bool)
-    skip[3::2] = extended[3::2] != extended[1:-2:2]
-    alpha = np.full(states, -np.inf)
+    extended, skip = _ctc_states(ids, blank)
+    alpha = np.full(len(extended), -np.inf)
     alpha[:2] = frames[0, extended[:2]]
     for t in range(1, len(frames)):
-        previous = np.concatenate([[-np.inf], alpha[:-1]])
-        twice = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha])[:states], -np.inf)
+        twice = np.where(skip, _shifted(alpha, 2), -np.inf)
         with np.errstate(invalid="ignore"):  # -inf + -inf
-            alpha = np.logaddexp(np.logaddexp(alpha, previous), twice) + frames[t, extended]
+            alpha = np.logaddexp(np.logaddexp(alpha, _shifted(alpha, 1)), twice) + \
+                frames[t, extended]
     return float(np.logaddexp(alpha[-1], alpha[-2]) if ids else alpha[-1])

@@ -1,6 +1,7 @@
-"""The log-mel spectrogram the small recogniser and the wake detector read, in numpy: 25 ms
-Hann windows every 10 ms, 80 HTK mel bands from 0 to 8 kHz, power, log(x + 1e-6); what
-torchaudio's MelSpectrogram gives with these settings (tested), without torchaudio."""
+"""Log-mel spectrograms in numpy, 25 ms Hann windows every 10 ms: LogMel, which the small
+recogniser and the wake detector read (80 HTK mel bands from 0 to 8 kHz, power, log(x + 1e-6):
+torchaudio's MelSpectrogram with these settings, tested), and whisper_log_mel, Whisper base's
+input features (faster-whisper's, to the bit, tested)."""
 
 from __future__ import annotations
 

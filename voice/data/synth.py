@@ -11,7 +11,6 @@ import numpy as np
 import soundfile as sf
 
 from voice.audio import SAMPLE_RATE, save_wav
-from voice.errors import VoiceError
 from voice.system import require_program
 
 
@@ -22,17 +21,6 @@ def espeak_ipa(text: str, tie: bool = False) -> str:
     out = subprocess.run(args, input=text.encode("utf-8"), capture_output=True,
                          check=True).stdout.decode("utf-8")
     return ", ".join(line.strip() for line in out.splitlines() if line.strip()) + "."
-
-
-def onnx_session(path: Path, package: str):
-    """A one-thread CPU session: the build runs one synthesizer per core."""
-    try:
-        import onnxruntime
-    except ImportError:
-        raise VoiceError(f"{package} needs `pip install onnxruntime {package}`") from None
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def trim_silence(audio: np.ndarray, before: float = 0.1, after: float = 0.1) -> np.ndarray:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voice.engine import session
 from voice.intent.data import Vocab, Vocabs, spans, tokenize
 from voice.models import find_model, model_config
 
@@ -38,17 +39,12 @@ class IntentParser:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> IntentParser:
-        import onnxruntime
-
         path = Path(path or find_model("intent-es"))
         config = model_config(path, GRAPH)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # a dozen words: threads cost more than they give
-        session = onnxruntime.InferenceSession(path / GRAPH, options,
-                                               providers=["CPUExecutionProvider"])
+        network = session(path / GRAPH)  # one thread: a dozen words
         vocabs = Vocabs(Vocab(config["words"]), Vocab(config["chars"]),
                         Vocab(config["tags"], specials=()), Vocab(config["intents"], specials=()))
-        return cls(lambda words, chars: session.run(None, {"words": words, "chars": chars}),
+        return cls(lambda words, chars: network.run(None, {"words": words, "chars": chars}),
                    vocabs, config.get("temperature", 1.0))
 
     def logits(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:

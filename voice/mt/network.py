@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from voice import cores
+from voice.engine import session
 from voice.mt.tokenizer import UNK
 
 ENCODER = "encoder.onnx"
@@ -76,14 +77,8 @@ class OnnxNetwork:
 
     def __init__(self, path: Path, config: dict, threads: int | None = None) -> None:
         """threads: None is this process's setting (voice.cores.threads)."""
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = cores.threads() if threads is None else threads
-        options.inter_op_num_threads = 1
-        self.encoder, self.decoder = (
-            onnxruntime.InferenceSession(path / name, options, providers=["CPUExecutionProvider"])
-            for name in (ENCODER, DECODER))
+        threads = cores.threads() if threads is None else threads
+        self.encoder, self.decoder = (session(path / name, threads) for name in (ENCODER, DECODER))
         self.vocab = config["vocab"]
         self.draft = config["draft"]
         # a graph keeps the inputs it reads: a model without copying never reads `columns`

@@ -16,11 +16,11 @@ import numpy as np
 import torch
 
 from voice.asr.model import (
-    AsrModelConfig,
     CtcRecognizer,
     FramesGraph,
     TorchAcoustic,
     WindowGraph,
+    load_recognizer,
 )
 from voice.asr.network import FRAMES, WINDOW, OnnxAcoustic, zero_states
 from voice.checkpoint import load_model
@@ -29,6 +29,7 @@ from voice.files import atomic_path
 from voice.intent.data import Vocab, Vocabs
 from voice.intent.model import IntentModelConfig, IntentNet, torch_logits
 from voice.intent.parser import GRAPH, IntentParser
+from voice.models import model_config
 from voice.mt.model import DecoderGraph, EncoderGraph, MtModelConfig, Seq2Seq, TorchNetwork
 from voice.mt.network import DECODER, ENCODER, OnnxNetwork
 from voice.mt.tokenizer import EOS, PAD
@@ -204,21 +205,19 @@ def export_wake(model: WakeNet, out: Path) -> None:
 def export_model(path: Path) -> str:
     """Export the model in folder path (any kind `voice train` makes) from its saved weights;
     returns its kind."""
-    state, config = load_model(path)
+    config = model_config(path)
     kind = config.get("kind")
     if kind == "mt":
         model = Seq2Seq(MtModelConfig(**config["model"]))
-        model.load_state_dict(state)
+        model.load_state_dict(load_model(path)[0])
         export_mt(model, path)
     elif kind == "asr":
-        model = CtcRecognizer(AsrModelConfig(**config["model"]))
-        model.load_state_dict(state)
-        export_asr(model, path)
+        export_asr(load_recognizer(path), path)
     elif kind == "wake":
         export_wake(load_wake_net(path), path)
     elif kind == "intent":
         model = IntentNet(IntentModelConfig(**config["model"]))
-        model.load_state_dict(state)
+        model.load_state_dict(load_model(path)[0])
         export_intent(model, path, Vocabs(
             Vocab(config["words"]), Vocab(config["chars"]), Vocab(config["tags"], specials=()),
             Vocab(config["intents"], specials=())))

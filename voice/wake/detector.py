@@ -18,6 +18,7 @@ import numpy as np
 from voice.asr.mel import HOP_LENGTH, WIN_LENGTH, LogMel
 from voice.audio import SAMPLE_RATE
 from voice.config import from_dict
+from voice.engine import session
 from voice.errors import VoiceError
 from voice.models import model_config, models_dir
 
@@ -58,13 +59,7 @@ class OnnxWake:
     """The exported WakeNet (voice.wake.model) on onnxruntime, one thread."""
 
     def __init__(self, path: Path, config: WakeModelConfig) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(path, options,
-                                                    providers=["CPUExecutionProvider"])
+        self.session = session(path)
         self.zero = np.zeros((config.layers, 1, config.hidden), np.float32)
 
     def __call__(self, frames: np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray]:

@@ -21,10 +21,9 @@ from torch import nn
 
 from voice.asr.frontend import FRONTENDS, Subsample
 from voice.asr.mel import LogMel
-from voice.asr.model import AsrModelConfig, CtcRecognizer, TorchAcoustic
+from voice.asr.model import TorchAcoustic, load_recognizer
 from voice.asr.recognizer import Recognizer
 from voice.audio import load_audio
-from voice.checkpoint import load_model
 from voice.errors import VoiceError, VoiceInputError
 from voice.text import CharVocab, normalize_es
 from voice.training.asr.augment import AugmentConfig
@@ -151,10 +150,8 @@ def trainable(model_dir: Path) -> Recognizer:
     """The model in model_dir as a greedy recogniser on its PyTorch weights (no profile):
     what enrolment adapts in place."""
     shipped = Recognizer.load(model_dir, "greedy", profile=None)
-    state, config = load_model(model_dir)
-    model = CtcRecognizer(AsrModelConfig(**config["model"]))
-    model.load_state_dict(state)
-    return Recognizer(TorchAcoustic(model.eval()), shipped.vocab, features=shipped.features)
+    return Recognizer(TorchAcoustic(load_recognizer(model_dir)), shipped.vocab,
+                      features=shipped.features)
 
 
 def enroll(clips: FeatureSet, model_dir: Path, config: EnrollConfig,
